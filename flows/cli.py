@@ -1,0 +1,128 @@
+"""The `kommunnlp` command. Each subcommand is a thin shell over a flow or a library function."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import json
+import sys
+from pathlib import Path
+
+from pipeline.ingest import DEFAULT_MAX_BYTES
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+QUARANTINE_LINES = 10
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Runs use Prefect's ephemeral local API unless PREFECT_API_URL points at a server;
+    # this machine may have no route to Prefect's telemetry endpoint.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("interrupted; outputs written so far are complete and the next run continues", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kommunnlp", description="Swedish municipal news → Parquet tables.")
+    sub = parser.add_subparsers(title="commands")
+
+    run = sub.add_parser("run", help="ingest a folder of raw files into the output tables")
+    run.add_argument("input", nargs="?", default="raw", help="input folder (default: raw)")
+    run.add_argument("--output", "-o", default="processed", help="output folder (default: processed)")
+    run.add_argument("--model", help="spaCy model package or folder (default: sv_core_news_sm if installed, "
+                                     "else the model kommunnlp ships)")
+    run.add_argument("--force", action="store_true", help="reprocess every input, changed or not")
+    run.add_argument("--strict", action="store_true", help="exit non-zero when any input is quarantined")
+    run.add_argument("--workers", type=int, default=1, help="processes for the NLP stage (default 1)")
+    run.add_argument("--batch-size", type=int, default=200, help="inputs per batch (default 200)")
+    run.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
+                     help=f"larger files are quarantined (default {DEFAULT_MAX_BYTES})")
+    run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                     help="wait this long for another run on the same output folder (default: refuse at once)")
+    run.add_argument("--json", action="store_true", help="print the summary as JSON")
+    run.set_defaults(handler=cmd_run)
+
+    train = sub.add_parser("train-ner", help="train the shipped Swedish NER model (needs ../shared)")
+    train.add_argument("--corpus", help="swedish-ner-corpus folder (default: ../shared/training/swedish-ner-corpus)")
+    train.add_argument("--bench", help="press-release archive for tok2vec pretraining "
+                                       "(default: ../shared/bench/regeringen-pressmeddelanden.tar.gz)")
+    train.add_argument("--work-dir", default="build/ner", help="scratch folder (default: build/ner)")
+    train.add_argument("--pretrain-epochs", type=int, default=2)
+    train.add_argument("--max-steps", type=int, default=None)
+    train.add_argument("--no-install", action="store_true", help="evaluate only; do not replace the shipped model")
+    train.set_defaults(handler=cmd_train)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flows.ingest import StrictModeError, ingest_flow
+    from pipeline.nlp import ModelNotFound
+    from pipeline.store import OutputLocked, OutputWriteError
+
+    if not Path(args.input).is_dir():
+        print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        summary = ingest_flow(
+            input_dir=args.input, output_dir=args.output, model=args.model, force=args.force,
+            strict=False, workers=args.workers, batch_size=args.batch_size, max_bytes=args.max_bytes,
+            wait_seconds=args.wait, show_progress=sys.stderr.isatty(),
+        )
+    except (OutputLocked, OutputWriteError, ModelNotFound) as error:
+        print(f"kommunnlp: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except StrictModeError as error:  # not raised with strict=False; kept for deployments
+        print(f"kommunnlp: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else format_summary(summary, args.output))
+    if summary["quarantined"]:
+        print(f"warning: {summary['quarantined']} inputs quarantined; see {args.output}/quarantine", file=sys.stderr)
+        if args.strict:
+            return EXIT_FAILED
+    return EXIT_OK
+
+
+def format_summary(summary: dict, output: str) -> str:
+    languages = ", ".join(f"{k} {v}" for k, v in summary["languages"].items()) or "none new"
+    lines = [
+        f"run {summary['run_id']} → {output}/",
+        f"  files        {summary['files']}",
+        f"  new          {summary['new']}",
+        f"  unchanged    {summary['unchanged']}",
+        f"  duplicates   {summary['duplicates']}",
+        f"  quarantined  {summary['quarantined']}",
+        f"  languages    {languages}",
+        f"  model        {summary['model']}",
+        f"  seconds      {summary['seconds']:.1f}",
+    ]
+    shown = summary["quarantine"][:QUARANTINE_LINES]
+    for row in shown:
+        lines.append(f"  ! {row['source_path']}: [{row['stage']}] {row['reason']}")
+    if len(summary["quarantine"]) > len(shown):
+        lines.append(f"  ! … and {len(summary['quarantine']) - len(shown)} more in {output}/quarantine")
+    for note in summary["notes"]:
+        lines.append(f"  recovery: {note}")
+    return "\n".join(lines)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from flows.train import train_ner_flow
+
+    result = train_ner_flow(
+        corpus_dir=args.corpus, bench_archive=args.bench, work_dir=args.work_dir,
+        pretrain_epochs=args.pretrain_epochs, max_steps=args.max_steps, install=not args.no_install,
+    )
+    print(result["report"])
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The ingest flow: raw files → Parquet tables, batch by batch, crash-safe and incremental."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from pipeline.analysis import analyse
+from pipeline.batches import Analysed, RunSummary, batch_tables, new_run_id, settle
+from pipeline.ingest import DEFAULT_MAX_BYTES, Discovered, DocumentRecord, Outcome, discover, read_inputs
+from pipeline.nlp import load_pipeline, model_label, resolve_model
+from pipeline.store import OutputStore
+
+DEFAULT_BATCH_SIZE = 200
+
+
+class StrictModeError(RuntimeError):
+    """--strict and some inputs were quarantined (the outputs are written all the same)."""
+
+
+@task(name="read-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE, persist_result=False)
+def read_batch(items: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool) -> list[Outcome]:
+    return read_inputs(items, previous, max_bytes=max_bytes, force=force)
+
+
+@task(name="analyse-batch", cache_policy=NO_CACHE, persist_result=False)
+def analyse_batch(documents: list[DocumentRecord], model: str, workers: int) -> Analysed:
+    return analyse(documents, model, n_process=workers)
+
+
+@flow(name="kommunnlp-ingest", log_prints=False)
+def ingest_flow(
+    input_dir: str,
+    output_dir: str = "processed",
+    model: str | None = None,
+    force: bool = False,
+    strict: bool = False,
+    workers: int = 1,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    wait_seconds: float = 0.0,
+    show_progress: bool = False,
+) -> dict:
+    """Ingest every file under input_dir into the tables under output_dir; returns the run summary."""
+    logger = get_run_logger()
+    store = OutputStore(Path(output_dir))
+    model_ref = resolve_model(model)
+    label = model_label(load_pipeline(model_ref))
+    summary = RunSummary(new_run_id(), str(input_dir), dt.datetime.now(dt.UTC), label)
+    with store.locked(wait_seconds):
+        summary.notes = store.prepare()
+        for note in summary.notes:
+            logger.warning("recovery: %s", note)
+        items = discover(Path(input_dir))
+        previous = {path: row["file_sha256"] for path, row in store.latest_files().items()}
+        known = store.doc_ids()
+        logger.info("discover: %d files under %s; %d inputs known from earlier runs", len(items), input_dir,
+                    len(previous))
+        batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+        with _progress(show_progress, len(items)) as advance:
+            for number, batch in enumerate(batches, 1):
+                outcomes = read_batch(batch, _known_for(batch, previous), max_bytes, force)
+                settled = settle(outcomes, known, summary.run_id)
+                analysed = analyse_batch(settled.documents, model_ref, workers) if settled.documents else Analysed()
+                store.commit(f"{summary.run_id}-b{number:05d}", batch_tables(settled, analysed, summary.run_id, label))
+                summary.add(settled)
+                logger.info("batch %d/%d: %s", number, len(batches), dict(settled.counts))
+                advance(len(batch))
+        summary.finished_at = dt.datetime.now(dt.UTC)
+        store.commit(f"{summary.run_id}-run", {"runs": summary.runs_row()})
+    result = summary.as_dict()
+    logger.info("run %s: %s", summary.run_id, {k: v for k, v in result.items() if k not in ("quarantine", "notes")})
+    if summary.counts["quarantined"]:
+        logger.warning("%d inputs quarantined; see the quarantine table", summary.counts["quarantined"])
+        if strict:
+            raise StrictModeError(f"{summary.counts['quarantined']} inputs quarantined (--strict)")
+    return result
+
+
+def _known_for(batch: list[Discovered], previous: dict[str, str]) -> dict[str, str]:
+    """The earlier hashes a batch needs: its files, and each line of its JSONL files."""
+    wanted = {d.source_path for d in batch}
+    jsonl = tuple(f"{d.source_path}#" for d in batch if d.kind == "jsonl")
+    return {p: h for p, h in previous.items() if p in wanted or (jsonl and p.startswith(jsonl))}
+
+
+class _progress:
+    """A rich progress bar on stderr for interactive runs; a no-op otherwise."""
+
+    def __init__(self, enabled: bool, total: int):
+        self.enabled = enabled
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda n: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            transient=True)
+        self.bar.start()
+        task_id = self.bar.add_task("files", total=self.total)
+        return lambda n: self.bar.advance(task_id, n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False

@@ -1,0 +1,68 @@
+"""The Swedish spaCy pipeline: which model, loaded once per process, run in batches over long texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from pipeline.resources import SHIPPED_MODEL_DIR
+
+DEFAULT_MODEL = "sv_core_news_sm"
+SHIPPED_MODEL = "kommunnlp"
+# spaCy refuses texts over nlp.max_length (1M chars) and long docs cost memory;
+# long texts are analysed in paragraph-aligned chunks with their offsets kept.
+CHUNK_CHARS = 50_000
+
+
+class ModelNotFound(RuntimeError):
+    pass
+
+
+def resolve_model(name: str | None = None) -> str:
+    """`--model` as given; otherwise sv_core_news_sm when installed, else the model this package ships."""
+    if name and name != SHIPPED_MODEL:
+        if spacy.util.is_package(name) or Path(name).is_dir():
+            return name
+        raise ModelNotFound(f"spaCy model {name!r} is neither an installed package nor a folder")
+    if name is None and spacy.util.is_package(DEFAULT_MODEL):
+        return DEFAULT_MODEL
+    if (SHIPPED_MODEL_DIR / "meta.json").exists():
+        return str(SHIPPED_MODEL_DIR)
+    raise ModelNotFound(
+        f"no Swedish model: {DEFAULT_MODEL} is not installed and {SHIPPED_MODEL_DIR} is missing; "
+        "run `kommunnlp train-ner` to train the shipped model"
+    )
+
+
+@lru_cache(maxsize=2)
+def load_pipeline(model: str) -> Language:
+    """Load once per process (workers reuse it across batches)."""
+    return spacy.load(model)
+
+
+def model_label(nlp: Language) -> str:
+    return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '0')}"
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+    """(offset, chunk) pieces of at most `size` chars, cut at a paragraph, line, sentence or word break."""
+    start = 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            window = text[start:end]
+            for separator in ("\n\n", "\n", ". ", " "):
+                cut = window.rfind(separator)
+                if cut > size // 4:
+                    end = start + cut + len(separator)
+                    break
+        yield start, text[start:end]
+        start = end
+
+
+def count_tokens(nlp: Language, text: str) -> int:
+    return sum(len(nlp.make_doc(piece)) for _, piece in chunks(text))

@@ -1,0 +1,263 @@
+"""The output contract: every Parquet table's schema, in one place.
+
+Each table is a folder of Parquet files under the output folder
+(``processed/<table>/*.parquet``). Every other module imports its schema from
+here; ``docs/data-dictionary.md`` is generated from the descriptions below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    description: str
+    example: str = ""
+    nullable: bool = True
+
+    def field(self) -> pa.Field:
+        return pa.field(self.name, self.type, nullable=self.nullable)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([c.field() for c in self.columns])
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _c(name: str, type_: pa.DataType, description: str, example: str = "", nullable: bool = True) -> Column:
+    return Column(name, type_, description, example, nullable)
+
+
+# Traceability columns every derived row carries.
+_PROVENANCE = (
+    _c("run_id", pa.string(), "The run that wrote the row (see `runs`).", "20261122T101500Z-3f2a", False),
+    _c("pipeline_version", pa.string(), "kommunnlp version that wrote the row.", "0.1.0", False),
+    _c("model", pa.string(), "spaCy pipeline that analysed the text: name and version.", "kommunnlp_ner-0.1.0", False),
+)
+_DOC_REF = (
+    _c("doc_id", pa.string(), "SHA-256 of the cleaned text; key into `documents`.", "9f86d0…", False),
+    _c("source_path", pa.string(), "Input file path relative to the input root.", "kommuner/umea/nyhet.txt", False),
+)
+_EVIDENCE = (
+    _c("start_char", pa.int64(), "Start offset in `documents.text` (characters, 0-based).", "120", False),
+    _c("end_char", pa.int64(), "End offset (exclusive) in `documents.text`.", "131", False),
+    _c("sentence", pa.string(), "The sentence that holds the mention, as evidence.", "Umeå kommun och Cherson …"),
+)
+_REVIEW_STATUS = _c(
+    "review_status",
+    pa.string(),
+    "unreviewed, confirmed or corrected, from the reviewers' verdicts.",
+    "unreviewed",
+    False,
+)
+
+DOCUMENTS = Table(
+    "documents",
+    "One row per distinct document (cleaned text). The same text under two paths is one document; "
+    "the other paths are in `files` with status `duplicate`.",
+    (
+        _DOC_REF[0],
+        _DOC_REF[1],
+        _c("title", pa.string(), "Front matter title, HTML <title>/<h1>, else the first line.", "Dialogmöte i Umeå"),
+        _c("published", pa.date32(), "Publication date when the source gives one.", "2020-07-01"),
+        _c("language", pa.string(), "ISO 639-1 code from langdetect (fixed seed); `und` when undetectable.", "sv", False),
+        _c("language_prob", pa.float64(), "langdetect's probability for `language`.", "0.9999"),
+        _c("n_chars", pa.int64(), "Length of `text` in characters.", "2345", False),
+        _c("n_tokens", pa.int64(), "Number of spaCy tokens in `text`.", "410", False),
+        _c("text", pa.string(), "Cleaned text; every offset in other tables refers to it.", "Umeå kommun …", False),
+        _c("source_format", pa.string(), "Input kind: txt, markdown, html or jsonl.", "markdown", False),
+        _c("encoding", pa.string(), "Character encoding the file was decoded from.", "utf-8", False),
+        _c("metadata_json", pa.string(), "Other metadata (front matter, JSONL fields) as JSON.", '{"author": "…"}'),
+        *_PROVENANCE,
+    ),
+)
+
+ENTITIES = Table(
+    "entities",
+    "Named entities found in Swedish documents.",
+    (
+        _DOC_REF[0],
+        _DOC_REF[1],
+        _c("label", pa.string(), "MUNICIPALITY, PERSON, ORGANISATION or LOCATION.", "MUNICIPALITY", False),
+        _c("text", pa.string(), "The mention as written; equals text[start_char:end_char].", "Umeå kommun", False),
+        _c("normalized", pa.string(), "Canonical name (SCB name, full person name, full org name).", "Umeå", False),
+        _c("kb_id", pa.string(), "SCB kommunkod for Swedish municipalities, else null.", "2480"),
+        _c("country", pa.string(), "Country of a foreign municipality when the text gives it.", "Ukraina"),
+        *_EVIDENCE,
+        _c("source", pa.string(), "Component that found it (municipality_ruler, ner, org_gazetteer …).", "ner", False),
+        _c("score", pa.float64(), "Confidence in [0, 1] from the component's evidence.", "0.9", False),
+        _REVIEW_STATUS,
+        *_PROVENANCE,
+    ),
+)
+
+PERSON_ROLES = Table(
+    "person_roles",
+    "A person linked to a role or title the text gives them.",
+    (
+        _DOC_REF[0],
+        _DOC_REF[1],
+        _c("person", pa.string(), "Full name of the person.", "Fredrik Kjos", False),
+        _c("role", pa.string(), "Role as written, lower case.", "kommunstyrelsens ordförande", False),
+        _c("party", pa.string(), "Party letter(s) when given (S, M, C, L, KD, V, MP, SD).", "M"),
+        _c("org", pa.string(), "Organisation or municipality of the role when stated.", "Upplands-Bro"),
+        _EVIDENCE[0],
+        _EVIDENCE[1],
+        _c("evidence", pa.string(), "The sentence or lines that state the role.", "Fredrik Kjos (M), …"),
+        _c("score", pa.float64(), "Confidence in [0, 1].", "0.8", False),
+        _REVIEW_STATUS,
+        *_PROVENANCE,
+    ),
+)
+
+
+def _label_table(name: str, what: str) -> Table:
+    return Table(
+        name,
+        f"Document labels: the {what} a Swedish document reports, with evidence.",
+        (
+            _DOC_REF[0],
+            _DOC_REF[1],
+            _c("label", pa.string(), f"Label id from the {what} taxonomy.", "medborgarbudget", False),
+            _c("score", pa.float64(), "Evidence score; rows are kept above the taxonomy threshold.", "2.5", False),
+            _c("evidence", pa.string(), "The sentence with the strongest cue.", "Boendebudgeten …"),
+            _c("start_char", pa.int64(), "Start of the strongest cue in `documents.text`.", "40", False),
+            _c("end_char", pa.int64(), "End (exclusive) of the strongest cue.", "54", False),
+            *_PROVENANCE,
+        ),
+    )
+
+
+DIALOGUE_METHODS = _label_table("dialogue_methods", "citizen-dialogue methods")
+COOPERATION_THEMES = _label_table("cooperation_themes", "cooperation themes")
+
+PARTNERSHIPS = Table(
+    "partnerships",
+    "A Swedish municipality and a foreign local-government partner named together as cooperating.",
+    (
+        _DOC_REF[0],
+        _DOC_REF[1],
+        _c("swedish_municipality", pa.string(), "SCB name of the Swedish municipality.", "Umeå"),
+        _c("swedish_kb_id", pa.string(), "Its SCB kommunkod.", "2480"),
+        _c("partner", pa.string(), "The partner as written.", "Cherson", False),
+        _c("partner_country", pa.string(), "Partner's country when the text gives it.", "Ukraina"),
+        _c("themes", pa.list_(pa.string()), "Cooperation theme ids stated for the pair.", "['utbildning']"),
+        _c("evidence", pa.string(), "The sentence naming the pair.", "Umeå kommun och Cherson …"),
+        _c("start_char", pa.int64(), "Start of the evidence in `documents.text`.", "0", False),
+        _c("end_char", pa.int64(), "End (exclusive) of the evidence.", "80", False),
+        *_PROVENANCE,
+    ),
+)
+
+FILES = Table(
+    "files",
+    "Every input file (or JSONL line) a run saw for the first time or changed: what became of it. "
+    "The latest row per source_path is the current state.",
+    (
+        _c("source_path", pa.string(), "Path relative to the input root; `file.jsonl#12` for a JSONL line.", "a.txt", False),
+        _c("file_sha256", pa.string(), "SHA-256 of the file's bytes; a change means reprocessing.", "ab12…", False),
+        _c("size_bytes", pa.int64(), "File size in bytes.", "2048", False),
+        _c("status", pa.string(), "document, duplicate, quarantined or skipped.", "document", False),
+        _c("doc_id", pa.string(), "The document it holds (for a duplicate: the earlier document).", "9f86d0…"),
+        _c("run_id", pa.string(), "The run that recorded it.", "20261122T101500Z-3f2a", False),
+    ),
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    "Inputs that could not be processed, with the stage and the reason. Nothing is dropped silently.",
+    (
+        _c("run_id", pa.string(), "The run that met the problem.", "20261122T101500Z-3f2a", False),
+        _c("source_path", pa.string(), "Path relative to the input root.", "trasig.md", False),
+        _c("stage", pa.string(), "discover, read, decode, parse, clean, language or nlp.", "decode", False),
+        _c("reason", pa.string(), "What was wrong, in plain words.", "binary content (PDF header)", False),
+        _c("file_sha256", pa.string(), "SHA-256 of the bytes when they could be read.", "ab12…"),
+    ),
+)
+
+RUNS = Table(
+    "runs",
+    "One row per completed run. n_files = n_new + n_unchanged + n_duplicates + n_quarantined.",
+    (
+        _c("run_id", pa.string(), "Run id: UTC start time plus a random suffix.", "20261122T101500Z-3f2a", False),
+        _c("started_at", pa.timestamp("us", tz="UTC"), "When the run started.", "2026-11-22 10:15:00+00", False),
+        _c("finished_at", pa.timestamp("us", tz="UTC"), "When it finished.", "2026-11-22 10:16:02+00", False),
+        _c("input_root", pa.string(), "The input folder as given.", "raw/examples", False),
+        _c("n_files", pa.int64(), "Inputs seen (files, and JSONL lines counted one each).", "12", False),
+        _c("n_new", pa.int64(), "Inputs that became new documents.", "9", False),
+        _c("n_unchanged", pa.int64(), "Inputs unchanged since an earlier run.", "0", False),
+        _c("n_duplicates", pa.int64(), "Inputs whose text is already a document.", "1", False),
+        _c("n_quarantined", pa.int64(), "Inputs sent to `quarantine` or skipped.", "2", False),
+        _c("languages_json", pa.string(), "Documents per language in this run, as JSON.", '{"sv": 8, "en": 1}'),
+        _c("seconds", pa.float64(), "Wall time of the run.", "12.3", False),
+        _c("pipeline_version", pa.string(), "kommunnlp version.", "0.1.0", False),
+        _c("model", pa.string(), "spaCy pipeline used.", "kommunnlp_ner-0.1.0", False),
+    ),
+)
+
+REVIEWS = Table(
+    "reviews",
+    "Reviewers' verdicts imported from review sheets.",
+    (
+        _c("review_id", pa.string(), "Stable id of the reviewed item.", "e-5c1f…", False),
+        _c("doc_id", pa.string(), "Document of the item.", "9f86d0…", False),
+        _c("label", pa.string(), "Label of the item as exported.", "PERSON", False),
+        _c("normalized", pa.string(), "Normalized value as exported.", "Fredrik Kjos", False),
+        _c("verdict", pa.string(), "rätt, fel typ, ej entitet, fel avgränsning or osäker.", "rätt", False),
+        _c("corrected_label", pa.string(), "New label for `fel typ`.", "ORGANISATION"),
+        _c("corrected_normalized", pa.string(), "New canonical name.", "Sveriges Kommuner och Regioner"),
+        _c("comment", pa.string(), "Reviewer's comment.", ""),
+        _c("reviewer", pa.string(), "Who reviewed.", "anna"),
+        _c("imported_at", pa.timestamp("us", tz="UTC"), "When the verdict was imported.", "2026-11-22 10:15:00+00", False),
+        _c("sheet_file", pa.string(), "Workbook file name.", "granskning.xlsx", False),
+        _c("sheet_row", pa.int64(), "Row in the workbook.", "5", False),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        DOCUMENTS,
+        ENTITIES,
+        PERSON_ROLES,
+        DIALOGUE_METHODS,
+        COOPERATION_THEMES,
+        PARTNERSHIPS,
+        FILES,
+        QUARANTINE,
+        RUNS,
+        REVIEWS,
+    )
+}
+
+# Tables a run writes per batch of documents; all refer to `documents`.
+DOCUMENT_TABLES = ("documents", "entities", "person_roles", "dialogue_methods", "cooperation_themes", "partnerships")
+ENTITY_LABELS = ("MUNICIPALITY", "PERSON", "ORGANISATION", "LOCATION")
+
+
+def empty_table(name: str) -> pa.Table:
+    return TABLES[name].schema.empty_table()
+
+
+def to_arrow(name: str, rows: list[dict]) -> pa.Table:
+    """Rows → an Arrow table of exactly the schema: missing keys are null, unknown keys an error."""
+    table = TABLES[name]
+    extra = {k for row in rows for k in row} - set(table.column_names)
+    if extra:
+        raise KeyError(f"{name}: columns not in the schema: {sorted(extra)}")
+    return pa.Table.from_pylist(rows, schema=table.schema)
