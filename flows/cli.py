@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,7 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-steps", type=int, default=None)
     train.add_argument("--no-install", action="store_true", help="evaluate only; do not replace the shipped model")
     train.set_defaults(handler=cmd_train)
+    evaluate = sub.add_parser("evaluate", help="score the outputs against a gold file")
+    evaluate.add_argument("--gold", required=True, help="gold JSON Lines file (see the annotation guidelines)")
+    evaluate.add_argument("--processed", default="processed", help="output folder (default: processed)")
+    evaluate.add_argument("--misses", action="store_true", help="list every miss and extra")
+    evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
+    evaluate.set_defaults(handler=cmd_evaluate)
     return parser
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pipeline.evaluate import as_json, evaluate, format_scores
+
+    if not Path(args.gold).is_file():
+        print(f"kommunnlp: gold file not found: {args.gold}", file=sys.stderr)
+        return EXIT_USAGE
+    scores = evaluate(Path(args.gold), Path(args.processed))
+    print(json.dumps(as_json(scores), indent=2) if args.json else format_scores(scores, misses=args.misses))
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -88,7 +88,7 @@ def html_fragment_text(fragment: str) -> str:
         return fragment
     try:
         root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-    except Exception:  # noqa: BLE001 - a broken snippet just has no text
+    except Exception:
         return ""
     for bad in root.xpath("//script|//style"):
         bad.drop_tree()
@@ -104,7 +104,7 @@ def parse_html(source: str) -> Parsed:
         extracted = trafilatura.bare_extraction(
             source, include_comments=False, include_tables=True, with_metadata=True, favor_precision=False
         )
-    except Exception as error:  # noqa: BLE001 - trafilatura raises many kinds on hostile HTML
+    except Exception as error:
         raise ParseError(f"HTML could not be parsed: {_first_line(error)}") from None
     text = ""
     if extracted is not None:
@@ -125,7 +125,7 @@ def parse_html(source: str) -> Parsed:
 def _html_tree(source: str):
     try:
         return lxml_html.document_fromstring(source)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise ParseError(f"HTML could not be parsed: {_first_line(error)}") from None
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from pipeline.resources import SHIPPED_MODEL_DIR
 
@@ -38,10 +39,35 @@ def resolve_model(name: str | None = None) -> str:
     )
 
 
+# kommunnlp's own components, added after the model's (they read its entities and sentences).
+COMPONENTS = ("kommunnlp_municipalities", "kommunnlp_organisations", "kommunnlp_persons")
+
+
 @lru_cache(maxsize=2)
 def load_pipeline(model: str) -> Language:
-    """Load once per process (workers reuse it across batches)."""
-    return spacy.load(model)
+    """Load once per process (workers reuse it) and add the kommunnlp components."""
+    import pipeline.municipalities
+    import pipeline.organisations
+    import pipeline.persons  # noqa: F401 - registers the component factories
+
+    nlp = spacy.load(model)
+    splitter = next((p for p in ("senter", "parser", "sentencizer") if nlp.has_pipe(p)), None)
+    if splitter is None:
+        splitter = "sentencizer"
+        nlp.add_pipe(splitter)
+    nlp.add_pipe("kommunnlp_line_breaks", before=splitter)
+    for component in COMPONENTS:
+        nlp.add_pipe(component)
+    return nlp
+
+
+@Language.component("kommunnlp_line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    """A line break ends a sentence: headlines, list items and contact blocks are not run-on sentences."""
+    for token in doc[:-1]:
+        if "\n" in token.whitespace_ or (token.is_space and "\n" in token.text):
+            doc[token.i + 1].is_sent_start = True
+    return doc
 
 
 def model_label(nlp: Language) -> str:

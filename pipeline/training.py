@@ -173,13 +173,13 @@ def format_metrics(metrics: dict) -> str:
 
 __all__ = [
     "Sentence",
-    "read_io_corpus",
-    "io_to_bio",
-    "write_docbins",
-    "train_model",
     "evaluate_model",
-    "package_model",
     "format_metrics",
+    "io_to_bio",
+    "package_model",
+    "read_io_corpus",
+    "train_model",
+    "write_docbins",
 ]
 
 
