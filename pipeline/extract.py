@@ -85,9 +85,12 @@ def _from_model(ent: Span, offset: int) -> Mention | None:
     label = MODEL_LABELS.get(ent.label_)
     if label is None:
         return None
+    ent = _with_city_prefix(ent)
     text = ent.text
     foreign = _foreign_municipality(text)
-    if foreign and label in ("LOCATION", "ORGANISATION"):
+    if foreign:
+        if foreign == text and not places.speaks_of_local_government(ent.sent.text):
+            return _mention(ent, offset, "LOCATION", text, "ner")  # a place, not a government: "bostadsbolag i Paris"
         mention = _mention(ent, offset, "MUNICIPALITY", foreign, "ner+geonames")
         mention.country = _country_after(ent)
         return mention
@@ -107,6 +110,13 @@ def _from_model(ent: Span, offset: int) -> Mention | None:
             return None
         return _mention(ent, offset, label, name, "ner")
     return _mention(ent, offset, label, text, "ner")
+
+
+def _with_city_prefix(ent: Span) -> Span:
+    """"New York" when the model found only "York"."""
+    if ent.start > 0 and places.is_foreign_city(f"{ent.doc[ent.start - 1].text} {ent.text}"):
+        return Span(ent.doc, ent.start - 1, ent.end, label=ent.label)
+    return ent
 
 
 def _foreign_municipality(text: str) -> str | None:

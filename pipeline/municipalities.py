@@ -119,6 +119,8 @@ class MunicipalityMatcher:
         if after in NOT_AFTER or before in NOT_BEFORE:
             return None
         has_suffix = after in SUFFIXES
+        if not has_suffix and end < len(doc) and doc[end].is_title and doc[end].is_alpha and not lookup(doc[end].text):
+            return None  # the name goes on: "Borås Djurpark", "Umeå Energi" are organisations or places
         if municipality.ambiguous and not has_suffix and not _place_context(doc, start, end, before):
             return None
         return Span(doc, start, end + 1 if has_suffix else end, label=LABEL, kb_id=municipality.kb_id)

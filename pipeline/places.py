@@ -90,5 +90,15 @@ def is_place(text: str) -> bool:
     return key in countries() or key in not_municipalities() or key in swedish_places()
 
 
+@lru_cache(maxsize=1)
+def municipal_cues() -> tuple[str, ...]:
+    return tuple(str(c).casefold() for c in _places_data().get("municipal_cues", []))
+
+
+def speaks_of_local_government(sentence: str) -> bool:
+    """Does the sentence speak of a city as a government ("staden", "kommunen", "medborgarbudgeten" …)?"""
+    return any(word.startswith(municipal_cues()) for word in sentence.casefold().split())
+
+
 def is_foreign_city(text: str) -> bool:
     return text.strip().casefold() in foreign_cities()
