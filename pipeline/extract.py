@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
-from pipeline import municipalities, organisations, persons, places
+from pipeline import labels, municipalities, organisations, persons, places
 from pipeline.ingest import DocumentRecord
 from pipeline.roles import PersonMention, find_roles
 
@@ -56,9 +56,17 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]]) -> d
     for offset, doc in docs:
         mentions.extend(_resolve_overlaps(_candidates(doc, offset)))
     mentions = _normalise(mentions)
-    entity_rows = [_entity_row(document, m) for m in mentions]
-    role_rows = _role_rows(document, docs, mentions)
-    return {"entities": entity_rows, "person_roles": role_rows}
+    rows = {
+        "entities": [_entity_row(document, m) for m in mentions],
+        "person_roles": _role_rows(document, docs, mentions),
+    }
+    for name, taxonomy in labels.load_all().items():
+        rows[name] = [
+            {"doc_id": document.doc_id, "source_path": document.source_path, "label": r.label, "score": r.score,
+             "evidence": r.evidence, "start_char": r.start, "end_char": r.end}
+            for r in labels.classify(docs, taxonomy)
+        ]
+    return rows
 
 
 # --- candidates ---------------------------------------------------------------------

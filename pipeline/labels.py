@@ -1,0 +1,260 @@
+"""Document labels from editable taxonomies: dialogue methods and cooperation themes.
+
+A label is earned by evidence: cue words that name the method or theme,
+counted on word forms and lemmas so inflections and compounds match
+("samhällsvandringarna", "dialogmötena", "kvartersbudget"). Cues in link
+lists and menus do not count; repeats count less and less; a cue in the title
+counts more. The taxonomy files say how (`pipeline/taxonomies/*.yaml`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from spacy.tokens import Doc, Token
+
+from pipeline.resources import PACKAGE_DIR
+
+TAXONOMY_DIR = PACKAGE_DIR / "taxonomies"
+TAXONOMIES = ("dialogue_methods", "cooperation_themes")
+STRONG, WEAK = 1.0, 0.4
+TITLE_FACTOR = 1.5
+# Endings a compound's last part may carry: "webbenkät-en", "dialogmöt-ena".
+_ENDINGS = ("", "n", "en", "et", "er", "ar", "or", "na", "erna", "arna", "orna", "s", "a", "e", "ens", "ets", "t",
+            "ernas", "arnas", "ens", "nas", "ena", "ne")
+MAX_LIST_LINE_WORDS = 6
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file is invalid; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    words: tuple[str, ...]
+    weight: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    name: str
+    description: str
+    cues: tuple[Cue, ...]
+    negatives: tuple[Cue, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    name: str
+    threshold: float
+    labels: tuple[Label, ...]
+
+
+@dataclass
+class Hit:
+    label: str
+    cue: Cue
+    start: int  # character offsets within the spaCy doc
+    end: int
+    factor: float
+    sentence: str
+
+
+@dataclass
+class LabelResult:
+    label: str
+    score: float
+    evidence: str
+    start: int
+    end: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+# --- loading ------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def load_taxonomy(name: str, directory: Path = TAXONOMY_DIR) -> Taxonomy:
+    path = directory / f"{name}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise TaxonomyError(f"{path}: cannot read taxonomy: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("labels"), list):
+        raise TaxonomyError(f"{path}: expected a mapping with a list under 'labels'")
+    threshold = data.get("threshold")
+    if not isinstance(threshold, int | float) or threshold <= 0:
+        raise TaxonomyError(f"{path}: 'threshold' must be a positive number, got {threshold!r}")
+    labels, seen = [], set()
+    for index, entry in enumerate(data["labels"], 1):
+        where = f"{path}: label {index}"
+        if not isinstance(entry, dict):
+            raise TaxonomyError(f"{where}: expected a mapping")
+        for key in ("id", "name", "description", "strong"):
+            if not entry.get(key):
+                raise TaxonomyError(f"{where}: missing '{key}'")
+        if entry["id"] in seen:
+            raise TaxonomyError(f"{where}: duplicate id {entry['id']!r}")
+        seen.add(entry["id"])
+        labels.append(Label(
+            id=str(entry["id"]), name=str(entry["name"]), description=str(entry["description"]),
+            cues=(*_cues(entry["strong"], STRONG, where), *_cues(entry.get("weak") or [], WEAK, where)),
+            negatives=_cues(entry.get("not") or [], 0.0, where),
+        ))
+    return Taxonomy(name, float(threshold), tuple(labels))
+
+
+def _cues(values: object, weight: float, where: str) -> tuple[Cue, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise TaxonomyError(f"{where}: cues must be a list of words or phrases")
+    return tuple(Cue(tuple(v.casefold().split()), weight) for v in values)
+
+
+def load_all() -> dict[str, Taxonomy]:
+    """Load and validate every taxonomy; called at start-up so a broken file stops the run early."""
+    return {name: load_taxonomy(name) for name in TAXONOMIES}
+
+
+# --- matching -----------------------------------------------------------------------
+def word_matches(cue_word: str, form: str, last: bool = True) -> bool:
+    """Does a word form carry this cue word, as itself, an inflection, or the tail of a compound?"""
+    if len(cue_word) <= 3:
+        return form == cue_word
+    if form.startswith(cue_word) and (len(form) - len(cue_word) <= 4 or len(cue_word) >= 6):
+        return True
+    return last and len(cue_word) >= 6 and any(form.endswith(cue_word + e) for e in _ENDINGS)
+
+
+class CueIndex:
+    """Which cue words a word form carries, computed once per distinct form.
+
+    Checking every cue against every token is too slow for large corpora; a
+    form's candidates are the cue words that are its prefix or, after an
+    inflection ending, its suffix, found by length-indexed look-ups.
+    """
+
+    def __init__(self, words: Iterable[str]):
+        self.by_length: dict[int, set[str]] = {}
+        for word in words:
+            self.by_length.setdefault(len(word), set()).add(word)
+        self.cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def words_in(self, form: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(cue words matched anywhere in a cue, cue words matched only as a cue's last word)."""
+        found = self.cache.get(form)
+        if found is None:
+            candidates = {form[:n] for n in self.by_length if len(form) >= n} | {
+                form[: len(form) - len(e)][-n:] for e in _ENDINGS if form.endswith(e) for n in self.by_length
+            }
+            words = [w for n, ws in self.by_length.items() for w in ws if w in candidates or n <= 3]
+            inner = frozenset(w for w in words if word_matches(w, form, last=False))
+            last = frozenset(w for w in words if word_matches(w, form, last=True))
+            found = self.cache[form] = (inner, last)
+        return found
+
+
+@lru_cache(maxsize=4)
+def cue_index(taxonomy: Taxonomy) -> CueIndex:
+    return CueIndex(w for label in taxonomy.labels for cue in (*label.cues, *label.negatives) for w in cue.words)
+
+
+def _token_words(index: CueIndex, token: Token) -> tuple[frozenset[str], frozenset[str]]:
+    inner, last = index.words_in(token.lower_)
+    lemma = token.lemma_.casefold() if token.lemma_ else ""
+    if lemma and lemma != token.lower_:
+        lemma_inner, lemma_last = index.words_in(lemma)
+        inner, last = inner | lemma_inner, last | lemma_last
+    return inner, last
+
+
+def find_cue(cue: Cue, matched: list[tuple[frozenset[str], frozenset[str]]]) -> Iterable[tuple[int, int]]:
+    """(first, last) token indexes where the cue's words stand in a row."""
+    n = len(cue.words)
+    for i in range(len(matched) - n + 1):
+        if all(w in matched[i + k][1 if k == n - 1 else 0] for k, w in enumerate(cue.words)):
+            yield i, i + n - 1
+
+
+def list_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of lines that belong to a link list or menu: runs of three or more short lines."""
+    lines, position = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            lines.append((position, position + len(line), line.strip()))
+        position += len(line) + 1
+    short = [len(s.split()) <= MAX_LIST_LINE_WORDS and not s.endswith((".", "!", "?", ":")) for _, _, s in lines]
+    ranges, run = [], []
+    for (start, end, _), is_short in zip(lines, short, strict=True):
+        if is_short:
+            run.append((start, end))
+            continue
+        if len(run) >= 3:
+            ranges.extend(run)
+        run = []
+    if len(run) >= 3:
+        ranges.extend(run)
+    return ranges
+
+
+def find_hits(doc: Doc, taxonomy: Taxonomy, title_end: int) -> list[Hit]:
+    """Every cue hit outside lists and negative phrases, with its position factor."""
+    excluded = list_lines(doc.text)
+    index = cue_index(taxonomy)
+    hits: list[Hit] = []
+    for sentence in doc.sents:
+        tokens = [t for t in sentence if not t.is_space]
+        matched = [_token_words(index, t) for t in tokens]
+        if not any(last for _, last in matched):
+            continue
+        for label in taxonomy.labels:
+            blocked = [span for neg in label.negatives for span in find_cue(neg, matched)]
+            for cue in label.cues:
+                for first, last in find_cue(cue, matched):
+                    if any(b_first <= last and first <= b_last for b_first, b_last in blocked):
+                        continue
+                    start, end = tokens[first].idx, tokens[last].idx + len(tokens[last])
+                    if any(s <= start < e for s, e in excluded):
+                        continue
+                    factor = TITLE_FACTOR if start < title_end else 1.0
+                    hits.append(Hit(label.id, cue, start, end, factor, sentence.text.strip()))
+    return hits
+
+
+def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
+    """Sum each cue's evidence (repeats halve), keep labels at or above the threshold."""
+    results = []
+    for label in taxonomy.labels:
+        mine = [h for h in hits if h.label == label.id]
+        score = 0.0
+        for cue in {h.cue for h in mine}:
+            cue_hits = sorted((h for h in mine if h.cue == cue), key=lambda h: -h.factor)
+            score += sum(cue.weight * h.factor * 0.5**i for i, h in enumerate(cue_hits))
+        if mine and score >= taxonomy.threshold:
+            best = max(mine, key=lambda h: (h.cue.weight * h.factor, -h.start))
+            results.append(LabelResult(label.id, round(score, 3), best.sentence, best.start, best.end, mine))
+    return results
+
+
+def title_end(text: str) -> int:
+    """End of the first line when it reads as a heading (short, no full stop), else 0."""
+    first = text.split("\n", 1)[0]
+    return len(first) if len(first.split()) <= 15 and not first.rstrip().endswith(".") else 0
+
+
+def classify(docs: list[tuple[int, Doc]], taxonomy: Taxonomy) -> list[LabelResult]:
+    """Labels for one document analysed in chunks; offsets are absolute."""
+    hits: list[Hit] = []
+    for offset, doc in docs:
+        heading = title_end(doc.text) if offset == 0 else 0
+        for hit in find_hits(doc, taxonomy, heading):
+            hit.start += offset
+            hit.end += offset
+            hits.append(hit)
+    return score_labels(hits, taxonomy)
