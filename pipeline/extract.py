@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
 
-from pipeline import labels, municipalities, organisations, persons, places
+from pipeline import labels, municipalities, organisations, partnerships, persons, places
 from pipeline.ingest import DocumentRecord
 from pipeline.roles import PersonMention, find_roles
 
@@ -27,7 +27,8 @@ SOURCES = {
     "ner+geonames": (2, 0.75),
     "ner": (1, 0.6),
 }
-FOREIGN_SUFFIXES = (" District Council", " City Council", " Municipality", " kommun", " stad", " Stad", "'s", "’s")
+COUNCILS = (" District Council", " City Council", " Municipal Council", " Municipality")
+FOREIGN_SUFFIXES = (*COUNCILS, " kommun", " stad", " Stad", "'s", "’s")
 
 
 @dataclass
@@ -59,6 +60,13 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]]) -> d
     rows = {
         "entities": [_entity_row(document, m) for m in mentions],
         "person_roles": _role_rows(document, docs, mentions),
+        "partnerships": [
+            {"doc_id": document.doc_id, "source_path": document.source_path, **pair}
+            for pair in partnerships.find_partnerships(document.text, [
+                partnerships.Place(m.normalized, m.kb_id, m.country, m.start, m.end)
+                for m in mentions if m.label == "MUNICIPALITY"
+            ])
+        ],
     }
     for name, taxonomy in labels.load_all().items():
         rows[name] = [
@@ -79,7 +87,13 @@ def _candidates(doc: Doc, offset: int) -> list[Mention]:
         canonical = organisations.canonical_name(span.text) or span.text
         found.append(_mention(span, offset, "ORGANISATION", canonical, "org_gazetteer"))
     for span in doc.spans.get(organisations.PATTERN_KEY, []):
-        found.append(_mention(span, offset, "ORGANISATION", span.text, "org_patterns"))
+        council = _foreign_municipality(span.text) if span.text.endswith(COUNCILS) else None
+        if council:  # "Ghanzi District Council" is the local government of Ghanzi
+            mention = _mention(span, offset, "MUNICIPALITY", council, "org_patterns")
+            mention.country = _country_after(span)
+            found.append(mention)
+        else:
+            found.append(_mention(span, offset, "ORGANISATION", span.text, "org_patterns"))
     for span in doc.spans.get(persons.PATTERN_KEY, []):
         found.append(_mention(span, offset, "PERSON", span.text, "person_patterns"))
     for ent in doc.ents:
@@ -140,7 +154,7 @@ def _foreign_municipality(text: str) -> str | None:
         return base
     if base.endswith("s") and places.is_foreign_city(base[:-1]):
         return base[:-1]
-    if text.strip().endswith(("District Council", "City Council")) and base[:1].isupper():
+    if text.strip().endswith(COUNCILS) and base[:1].isupper():
         return base
     return None
 
@@ -154,15 +168,26 @@ def _country_after(ent: Span) -> str | None:
 
 
 def _mention(span: Span, offset: int, label: str, normalized: str, source: str, kb_id: str | None = None) -> Mention:
+    span = _trim(span)
     sentence = span.sent.text.strip() if span.doc.has_annotation("SENT_START") else None
     return Mention(label, offset + span.start_char, offset + span.end_char, span.text, normalized, source, sentence,
                    kb_id or None)
 
 
+def _trim(span: Span) -> Span:
+    """Without white-space tokens at the edges (the model sometimes takes a line break along)."""
+    start, end = span.start, span.end
+    while start < end and span.doc[start].is_space:
+        start += 1
+    while end > start and span.doc[end - 1].is_space:
+        end -= 1
+    return span if (start, end) == (span.start, span.end) else Span(span.doc, start, end, label=span.label)
+
+
 def _resolve_overlaps(candidates: list[Mention]) -> list[Mention]:
     kept: list[Mention] = []
     for mention in sorted(candidates, key=lambda m: (-m.priority, -(m.end - m.start), m.start)):
-        if all(mention.end <= k.start or mention.start >= k.end for k in kept):
+        if mention.end > mention.start and all(mention.end <= k.start or mention.start >= k.end for k in kept):
             kept.append(mention)
     return sorted(kept, key=lambda m: m.start)
 
