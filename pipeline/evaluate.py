@@ -56,7 +56,9 @@ def evaluate(gold_path: Path, processed: Path) -> dict[str, Score]:
     """Scores per entity type, person_roles, each label table, and language."""
     gold = load_gold(gold_path)
     store = OutputStore(processed)
-    documents = {r["source_path"]: r for r in store.read("documents", ["doc_id", "source_path", "language"]).to_pylist()}
+    documents = {
+        r["source_path"]: r for r in store.read("documents", ["doc_id", "source_path", "language"]).to_pylist()
+    }
     entities = _by_doc(store.read("entities").to_pylist())
     roles = _by_doc(store.read("person_roles").to_pylist())
     labels = {key: _by_doc(store.read(key).to_pylist()) for key in LABEL_KEYS}
@@ -70,14 +72,17 @@ def evaluate(gold_path: Path, processed: Path) -> dict[str, Score]:
             language.tp += 1
         else:
             language.fn += 1
-            language.misses.append(f"{item['doc']}: {document['language'] if document else 'missing'} "
-                                   f"(gold {item['language']})")
+            language.misses.append(
+                f"{item['doc']}: {document['language'] if document else 'missing'} (gold {item['language']})"
+            )
         for label, key in ENTITY_KEYS.items():
             predicted = _predicted_entities(entities.get(doc_id, []), label)
             _match_entities(scores[label], item["doc"], item.get(key, []), predicted)
         _match_roles(scores["person_roles"], item, roles.get(doc_id, []))
         for key in LABEL_KEYS:
-            _match_labels(scores[key], item["doc"], set(item.get(key, [])), {r["label"] for r in labels[key].get(doc_id, [])})
+            _match_labels(
+                scores[key], item["doc"], set(item.get(key, [])), {r["label"] for r in labels[key].get(doc_id, [])}
+            )
     return dict(scores)
 
 
@@ -112,12 +117,19 @@ def _match_entities(score: Score, doc: str, gold: list[dict], predicted: dict[st
 
 
 def _match_roles(score: Score, item: dict, rows: list[dict]) -> None:
-    person_forms = {norm(p["name"]): {norm(p["name"]), *(norm(a) for a in p.get("aliases", []))}
-                    for p in item.get("persons", [])}
+    person_forms = {
+        norm(p["name"]): {norm(p["name"]), *(norm(a) for a in p.get("aliases", []))} for p in item.get("persons", [])
+    }
     unmatched = list(item.get("person_roles", []))
     for row in {(r["person"], r["role"]): r for r in rows}.values():
-        hit = next((g for g in unmatched if _same_person(row["person"], g["person"], person_forms)
-                    and roles_match(row["role"], g["role"])), None)
+        hit = next(
+            (
+                g
+                for g in unmatched
+                if _same_person(row["person"], g["person"], person_forms) and roles_match(row["role"], g["role"])
+            ),
+            None,
+        )
         if hit is None:
             score.fp += 1
             score.misses.append(f"{item['doc']}: extra {row['person']!r} = {row['role']!r}")
@@ -137,8 +149,9 @@ def roles_match(a: str, b: str) -> bool:
     x, y = norm(a).split(), norm(b).split()
     if len(x) > len(y):
         x, y = y, x
-    return bool(x) and any(all(_same_word(p, q) for p, q in zip(x, y[i : i + len(x)], strict=True))
-                           for i in range(len(y) - len(x) + 1))
+    return bool(x) and any(
+        all(_same_word(p, q) for p, q in zip(x, y[i : i + len(x)], strict=True)) for i in range(len(y) - len(x) + 1)
+    )
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -173,5 +186,7 @@ def format_scores(scores: dict[str, Score], misses: bool = False) -> str:
 
 
 def as_json(scores: dict[str, Score]) -> dict:
-    return {k: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn}
-            for k, s in scores.items()}
+    return {
+        k: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn}
+        for k, s in scores.items()
+    }

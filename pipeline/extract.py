@@ -9,6 +9,7 @@ abbreviations to the names they were introduced with, genitives to base forms.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span
@@ -234,7 +235,7 @@ def _resolve_organisations(mentions: list[Mention]) -> list[Mention]:
     orgs = [m for m in mentions if m.label == "ORGANISATION"]
     known = {m.normalized for m in orgs}
     aliases: dict[str, str] = {}
-    for first, second in zip(orgs, orgs[1:], strict=False):
+    for first, second in itertools.pairwise(orgs):
         gap = second.start - first.end
         if 0 < gap <= 3 and _is_abbreviation(second.text) and not _is_abbreviation(first.text):
             aliases[second.text] = first.normalized

@@ -45,7 +45,7 @@ def find_partnerships(text: str, places: list[Place]) -> list[dict]:
         unit = text[start:end]
         swedish = [p for p in places if p.kb_id and start <= p.start < end]
         foreign = [p for p in places if not p.kb_id and start <= p.start < end]
-        if not swedish or not foreign or not COOPERATION_CUES.search(unit) and not _is_heading_pair(unit):
+        if not swedish or not foreign or (not COOPERATION_CUES.search(unit) and not _is_heading_pair(unit)):
             continue
         themes = _themes(text, end)
         for partner in foreign:

@@ -123,12 +123,28 @@ class PersonMatcher:
         heads = "|".join(re.escape(h) for h in lexicon.heads)
         self.matcher = Matcher(nlp.vocab)
         # "säger Anna Berg", and "säger Pierre." when the name is the clause's last word
-        self.matcher.add("SPEECH", [
-            [{"LOWER": {"IN": sorted(lexicon.speech_verbs)}}, name_token, name_token, {**name_token, "OP": "{0,2}"}],
-            [{"LOWER": {"IN": sorted(lexicon.speech_verbs)}}, name_token, {"IS_PUNCT": True, "ORTH": {"NOT_IN": ["-"]}}],
-        ], greedy="LONGEST")
-        self.matcher.add("ROLE", [[{"LOWER": {"REGEX": rf"({heads})$"}}, name_token, name_token,
-                                   {**name_token, "OP": "{0,2}"}]], greedy="LONGEST")
+        self.matcher.add(
+            "SPEECH",
+            [
+                [
+                    {"LOWER": {"IN": sorted(lexicon.speech_verbs)}},
+                    name_token,
+                    name_token,
+                    {**name_token, "OP": "{0,2}"},
+                ],
+                [
+                    {"LOWER": {"IN": sorted(lexicon.speech_verbs)}},
+                    name_token,
+                    {"IS_PUNCT": True, "ORTH": {"NOT_IN": ["-"]}},
+                ],
+            ],
+            greedy="LONGEST",
+        )
+        self.matcher.add(
+            "ROLE",
+            [[{"LOWER": {"REGEX": rf"({heads})$"}}, name_token, name_token, {**name_token, "OP": "{0,2}"}]],
+            greedy="LONGEST",
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []

@@ -28,6 +28,15 @@ _SPLIT_ORG = re.compile(r"\s+(?:på|vid|i|hos|inom|av|at)\s+(?=[A-ZÅÄÖ0-9])")
 _AND_MORE = re.compile(r"\s+och\s+")
 _GENITIVE_ORG = re.compile(r"(?P<org>[A-ZÅÄÖ][\w-]*(?::s|s))$")
 MAX_ROLE_WORDS = 7
+MAX_PHRASE_WORDS = 14
+# A role phrase ends where the clause goes on: "…, projektledare i Lundby som medverkade …".
+_CLAUSE_GOES_ON = re.compile(r"\s+(?:som|är|var|har|hade|ska|kommer|blir|blev|menar|tycker|säger)\s.*$")
+# "Rådström Baastad kommunalråd och därefter kommunstyrelseordförande", "Lena X ny landshövding i Y"
+_ROLE_RIGHT_AFTER = re.compile(r"^[ \t]+(?:(?:ny|nya|nytillträdd|tillträdande|blir|blev|utses till|utsedd till)\s+)?"
+                               r"(?P<role>[a-zåäö][\w-]*)(?P<more>(?:\s+och\s+(?:därefter\s+|sedan\s+|senare\s+)?"
+                               r"[a-zåäö][\w-]*)*)")
+# "Jaan-Henrik Kain ingår som forskare", "Anna Berg arbetar som projektledare"
+_AS_ROLE = re.compile(r"^[ \t]+(?:\w+[ \t]+){1,2}som[ \t]+(?P<role>[a-zåäö][\w-]*)")
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,15 @@ def find_roles(doc: Doc, persons: list[PersonMention]) -> list[RoleLink]:
     """Every role the text gives a person, at most once per (person, role)."""
     links: list[RoleLink] = []
     text = doc.text
-    for person in persons:
-        links.extend(_after_name(doc, text, person))
-        links.extend(_before_name(doc, text, person))
+    for index, person in enumerate(persons):
+        before = _before_name(doc, text, person)
+        if not before and index > 0 and re.fullmatch(r"\s+och\s+", text[persons[index - 1].end : person.start]):
+            # "statsråden Peter Kullgren och Carl-Oskar Bohlin": the role covers both
+            before = [RoleLink(person.name, r.role, None, r.org, r.start, person.end, r.evidence, r.score - 0.1)
+                      for r in links if r.person == persons[index - 1].name and r.end == persons[index - 1].end]
+        links.extend(before)
+        next_start = persons[index + 1].start if index + 1 < len(persons) else len(text)
+        links.extend(_after_name(doc, text, person, next_start))
         links.extend(_contact_block(doc, text, person))
     seen: set[tuple[str, str]] = set()
     unique = []
@@ -67,21 +82,20 @@ def find_roles(doc: Doc, persons: list[PersonMention]) -> list[RoleLink]:
     return sorted(unique, key=lambda r: r.start)
 
 
-def _after_name(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
-    lexicon = load_roles()
+def _after_name(doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
     rest = text[person.end :]
     match = _AFTER_NAME.match(rest)
+    if match and person.end + match.end("role") > next_start:
+        return []  # the phrase runs into the next name: "…, socialnämndens ordförande Iosif Karambotis"
     party_match = _PARTY_ONLY.match(rest)
     if not match:
-        # "var Rådström Baastad kommunalråd och därefter kommunstyrelseordförande"
-        words = rest.split()
-        if words and lexicon.is_role_word(words[0].strip(".,;")) and words[0].islower():
-            role = words[0].strip(".,;")
-            return [_link(doc, person, role, None, None, person.start, person.end + rest.find(role) + len(role), 0.6)]
-        return []
+        return _role_right_after(doc, rest, person)
     party = match.group("party") or match.group("party2") or (party_match.group("party") if party_match else None)
-    phrase = match.group("role").strip()
-    if not _looks_like_role(phrase, strict=not party and not _after_speech(doc, person)):
+    phrase = _CLAUSE_GOES_ON.sub("", match.group("role").strip())
+    if len(phrase.split()) > MAX_PHRASE_WORDS or not any(
+        _looks_like_role(_split_org(part)[0], strict=not party and not _after_speech(doc, person))
+        for part in _AND_MORE.split(phrase)
+    ):
         return []
     end = person.end + match.end("role")
     links = []
@@ -89,6 +103,22 @@ def _after_name(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
         role, org = _split_org(part)
         if role and _looks_like_role(role, strict=False):
             links.append(_link(doc, person, role, party, org, person.start, end, 0.85 if party else 0.75))
+    return links
+
+
+def _role_right_after(doc: Doc, rest: str, person: PersonMention) -> list[RoleLink]:
+    """A role word straight after the name, or "… ingår som forskare"."""
+    lexicon = load_roles()
+    links = []
+    match = _ROLE_RIGHT_AFTER.match(rest)
+    if match and lexicon.is_role_word(match.group("role")):
+        more = re.findall(r"och\s+(?:därefter\s+|sedan\s+|senare\s+)?([a-zåäö][\w-]*)", match.group("more"))
+        for role in (match.group("role"), *more):
+            if lexicon.is_role_word(role):
+                links.append(_link(doc, person, role, None, None, person.start, person.end + match.end(), 0.6))
+    match = _AS_ROLE.match(rest)
+    if match and lexicon.is_role_word(match.group("role")):
+        links.append(_link(doc, person, match.group("role"), None, None, person.start, person.end + match.end(), 0.6))
     return links
 
 
