@@ -22,7 +22,11 @@ from pipeline.persons import load_roles
 
 _PARTY = r"\((?P<party>[A-ZÅÄÖ]{1,2})\)"
 # After the name: optional (PARTY), a comma, the role phrase up to a clause end.
-_AFTER_NAME = re.compile(rf"^[ \t]*(?:{_PARTY})?[ \t]*,[ \t]*(?P<role>[^,.;:!?\n()–—\"”]+?)[ \t]*(?:{_PARTY.replace('party', 'party2')})?(?=$|[,.;:!?\n()–—\"”])")
+_CLAUSE_END = r"[,.;:!?\n()–—\"”]"
+_AFTER_NAME = re.compile(
+    rf"^[ \t]*(?:{_PARTY})?[ \t]*,[ \t]*(?P<role>[^,.;:!?\n()–—\"”]+?)[ \t]*"
+    rf"(?:{_PARTY.replace('party', 'party2')})?(?=$|{_CLAUSE_END})"
+)
 _PARTY_ONLY = re.compile(rf"^[ \t]*{_PARTY}")
 _SPLIT_ORG = re.compile(r"\s+(?:på|vid|i|hos|inom|av|at)\s+(?=[A-ZÅÄÖ0-9])")
 _AND_MORE = re.compile(r"\s+och\s+")
