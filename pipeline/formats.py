@@ -36,15 +36,32 @@ def parse_plain(text: str) -> Parsed:
     return Parsed(text)
 
 
+# Front matter fields that hold the article's lead paragraph, in order of preference.
+LEAD_KEYS = ("ingress-text", "ingress", "lead", "preamble", "excerpt", "description", "summary")
+
+
 def parse_markdown(text: str) -> Parsed:
-    """Front matter → metadata; markdown → text with one paragraph per block, link text kept, URLs dropped."""
+    """Front matter → metadata; markdown → text with one paragraph per block, link text kept, URLs dropped.
+
+    The headline and the lead paragraph are article text even when the front
+    matter holds them, so the text starts with them (once: not when the body
+    repeats them). Other front matter (categories, tags, links) stays metadata.
+    """
     try:
         post = frontmatter.loads(text)
     except (yaml.YAMLError, ValueError, TypeError) as error:
         raise ParseError(f"broken YAML front matter: {_first_line(error)}") from None
     if not isinstance(post.metadata, dict):
         raise ParseError("front matter is not a mapping")
-    return Parsed(markdown_to_text(post.content), _jsonable(post.metadata))
+    body = markdown_to_text(post.content)
+    parts = []
+    title = post.metadata.get("title")
+    if isinstance(title, str) and title.strip() and not body.lstrip().startswith(title.strip()):
+        parts.append(" ".join(title.split()))
+    lead = next((post.metadata[k] for k in LEAD_KEYS if isinstance(post.metadata.get(k), str)), None)
+    if lead and " ".join(lead.split())[:80] not in " ".join(body.split()):
+        parts.append(" ".join(lead.split()))
+    return Parsed("\n\n".join([*parts, body]), _jsonable(post.metadata))
 
 
 _MD = MarkdownIt("commonmark").enable("table")

@@ -30,6 +30,7 @@ _CAPITAL = re.compile(r"^[A-ZÅÄÖÉ]")
 class Gazetteer:
     canonical: dict[str, str]  # surface form → canonical name
     generic: frozenset[str]
+    not_organisations: frozenset[str]
     head_words: tuple[str, ...]
     name_words: frozenset[str]
 
@@ -42,10 +43,15 @@ def load_gazetteer() -> Gazetteer:
         for entry in data.get("organisations", []):
             name = str(entry["name"])
             for form in (name, *(entry.get("aliases") or [])):
-                canonical[str(form)] = name
+                form = str(form)
+                # the genitive is the same organisation: "SKR:s", "Trafikverkets"
+                genitive = f"{form}:s" if form.isupper() or form[-1] in "sxz" else f"{form}s"
+                canonical.setdefault(genitive, name)
+                canonical[form] = name
         return Gazetteer(
             canonical=canonical,
             generic=frozenset(str(w).casefold() for w in data.get("generic", [])),
+            not_organisations=frozenset(str(w).casefold() for w in data.get("not_organisations", [])),
             head_words=tuple(str(w) for w in data.get("head_words", [])),
             name_words=frozenset(str(w) for w in data.get("name_words", [])),
         )
@@ -58,7 +64,9 @@ def canonical_name(text: str) -> str | None:
 
 
 def is_generic(text: str) -> bool:
-    return text.casefold() in load_gazetteer().generic
+    """A kind of body ("kommunen"), or a product that is not an organisation ("Decidim")."""
+    gazetteer = load_gazetteer()
+    return text.casefold() in gazetteer.generic or text.casefold() in gazetteer.not_organisations
 
 
 def clean_org_text(text: str) -> str | None:

@@ -122,24 +122,13 @@ class PersonMatcher:
         name_token = {"IS_TITLE": True, "TEXT": {"REGEX": _NAME_PART.pattern}}
         heads = "|".join(re.escape(h) for h in lexicon.heads)
         self.matcher = Matcher(nlp.vocab)
-        # "säger Anna Berg", and "säger Pierre." when the name is the clause's last word
-        self.matcher.add(
-            "SPEECH",
-            [
-                [
-                    {"LOWER": {"IN": sorted(lexicon.speech_verbs)}},
-                    name_token,
-                    name_token,
-                    {**name_token, "OP": "{0,2}"},
-                ],
-                [
-                    {"LOWER": {"IN": sorted(lexicon.speech_verbs)}},
-                    name_token,
-                    {"IS_PUNCT": True, "ORTH": {"NOT_IN": ["-"]}},
-                ],
-            ],
-            greedy="LONGEST",
-        )
+        # "säger Anna Berg"; and "säger Pierre." when a lone first name ends the clause after a verb of
+        # speaking (not after "enligt", which as often introduces an organisation or a report)
+        verbs = {"LOWER": {"IN": sorted(lexicon.speech_verbs)}}
+        said = {"LOWER": {"IN": sorted(lexicon.speech_verbs - {"enligt"})}}
+        full_name = [verbs, name_token, name_token, {**name_token, "OP": "{0,2}"}]
+        first_name = [said, name_token, {"IS_PUNCT": True, "ORTH": {"NOT_IN": ["-"]}}]
+        self.matcher.add("SPEECH", [full_name, first_name], greedy="LONGEST")
         self.matcher.add(
             "ROLE",
             [[{"LOWER": {"REGEX": rf"({heads})$"}}, name_token, name_token, {**name_token, "OP": "{0,2}"}]],

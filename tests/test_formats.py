@@ -10,7 +10,7 @@ def test_markdown_front_matter_becomes_metadata_and_links_keep_their_text():
     source = "---\ntitle: Hej\ndate: 2019-03-18\n---\n# Rubrik\n\nSe [boendebudgeten](https://x.se) i *Paris*.\n"
     parsed = parse_markdown(source)
     assert parsed.metadata == {"title": "Hej", "date": "2019-03-18"}
-    assert parsed.text == "Rubrik\n\nSe boendebudgeten i Paris."
+    assert parsed.text == "Hej\n\nRubrik\n\nSe boendebudgeten i Paris."  # the title opens the text
 
 
 def test_markdown_html_blocks_keep_their_text():
