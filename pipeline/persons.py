@@ -129,6 +129,14 @@ class PersonMatcher:
         full_name = [verbs, name_token, name_token, {**name_token, "OP": "{0,2}"}]
         first_name = [said, name_token, {"IS_PUNCT": True, "ORTH": {"NOT_IN": ["-"]}}]
         self.matcher.add("SPEECH", [full_name, first_name], greedy="LONGEST")
+        # "Sharif Shawky är landskapsarkitekt …", "Anna Berg, projektledare …"
+        role_word = {"LOWER": {"REGEX": rf"({heads})$"}, "IS_LOWER": True}
+        self.matcher.add(
+            "APPOSITION",
+            [[name_token, name_token, {**name_token, "OP": "?"}, {"LOWER": {"IN": [",", "är", "var", "blir"]}},
+              role_word]],
+            greedy="LONGEST",
+        )
         self.matcher.add(
             "ROLE",
             [[{"LOWER": {"REGEX": rf"({heads})$"}}, name_token, name_token, {**name_token, "OP": "{0,2}"}]],
@@ -137,8 +145,10 @@ class PersonMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        for _, start, end in self.matcher(doc):
-            if doc[end - 1].is_punct:
+        for match_id, start, end in self.matcher(doc):
+            if doc.vocab.strings[match_id] == "APPOSITION":
+                start, end = start - 1, end - 2  # the name, without the role after it
+            elif doc[end - 1].is_punct:
                 end -= 1
             span = Span(doc, start + 1, end, label="PER")  # the name, without the verb or role before it
             if clean_person_text(span.text):

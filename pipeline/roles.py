@@ -28,7 +28,7 @@ _AFTER_NAME = re.compile(
     rf"(?:{_PARTY.replace('party', 'party2')})?(?=$|{_CLAUSE_END})"
 )
 _PARTY_ONLY = re.compile(rf"^[ \t]*{_PARTY}")
-_SPLIT_ORG = re.compile(r"\s+(?:på|vid|i|hos|inom|av|at)\s+(?=[A-ZÅÄÖ0-9])")
+_SPLIT_ORG = re.compile(r"\s+hos\s+|\s+(?:på|vid|i|inom|av|at)\s+(?=[A-ZÅÄÖ0-9])")
 _AND_MORE = re.compile(r"\s+och\s+")
 _GENITIVE_ORG = re.compile(r"(?P<org>[A-ZÅÄÖ][\w-]*(?::s|s))$")
 MAX_ROLE_WORDS = 7

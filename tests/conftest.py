@@ -62,3 +62,29 @@ def sql(output_dir: Path, query: str) -> list[tuple]:
     for name in TABLES:
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{output_dir}/{name}/*.parquet')")
     return con.execute(query).fetchall()
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    """The product's Swedish pipeline (sv_core_news_sm if installed, else the shipped model)."""
+    from pipeline.nlp import load_pipeline, resolve_model
+
+    return load_pipeline(resolve_model())
+
+
+def extract(nlp, text: str) -> dict[str, list[dict]]:
+    """Run the real pipeline and extraction over one Swedish text."""
+    from pipeline.extract import extract_document
+    from pipeline.ingest import DocumentRecord
+    from pipeline.nlp import chunks
+
+    document = DocumentRecord("test-doc", "test.txt", None, None, "sv", 1.0, text, "txt", "utf-8")
+    rows = extract_document(document, [(offset, nlp(piece)) for offset, piece in chunks(text)])
+    for row in rows["entities"]:  # every offset slices the text to the mention
+        assert text[row["start_char"] : row["end_char"]] == row["text"]
+    return rows
+
+
+def entities(nlp, text: str, label: str | None = None) -> list[tuple]:
+    rows = extract(nlp, text)["entities"]
+    return [(r["label"], r["text"], r["normalized"], r["kb_id"]) for r in rows if label in (None, r["label"])]
