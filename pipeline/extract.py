@@ -112,7 +112,7 @@ def _from_model(ent: Span, offset: int) -> Mention | None:
     text = ent.text
     foreign = _foreign_municipality(text)
     if foreign:
-        if foreign == text and not places.speaks_of_local_government(ent.sent.text):
+        if foreign == text and not places.speaks_of_local_government(ent.sent.text) and not _paired(ent):
             return _mention(ent, offset, "LOCATION", text, "ner")  # a place, not a government: "bostadsbolag i Paris"
         mention = _mention(ent, offset, "MUNICIPALITY", foreign, "ner+geonames")
         mention.country = _country_after(ent)
@@ -158,6 +158,16 @@ def _foreign_municipality(text: str) -> str | None:
     if text.strip().endswith(COUNCILS) and base[:1].isupper():
         return base
     return None
+
+
+def _paired(ent: Span) -> bool:
+    """Named as a Swedish municipality's counterpart: "Falun och Kolomyia", "Umeå kommun med Cherson"."""
+    doc = ent.doc
+    for span in doc.spans.get(municipalities.SPAN_KEY, []):
+        between = doc[span.end : ent.start] if span.end <= ent.start else doc[ent.end : span.start]
+        if 0 < len(between) <= 2 and all(t.lower_ in ("och", "med", "samt", "&") for t in between):
+            return True
+    return False
 
 
 def _country_after(ent: Span) -> str | None:

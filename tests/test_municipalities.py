@@ -3,8 +3,8 @@
 import csv
 
 import pytest
-
 from conftest import entities, extract, needs_shared
+
 from pipeline.municipalities import load_municipalities, lookup
 
 

@@ -1,8 +1,8 @@
 """PERSON, ORGANISATION and person_roles on short texts written for the tests."""
 
 import pytest
-
 from conftest import entities, extract
+
 from pipeline.persons import resolve_short_names
 
 

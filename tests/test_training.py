@@ -1,0 +1,56 @@
+"""Training data conversion (IO → BIO) and the train-ner flow on a tiny corpus, for real."""
+
+from pathlib import Path
+
+import pytest
+import spacy
+
+from pipeline.training import io_to_bio, read_io_corpus, to_doc
+
+
+def test_io_to_bio_starts_each_entity_and_joins_runs_of_one_type():
+    assert io_to_bio(["PER", "PER", "0", "LOC", "ORG", "ORG", "0"]) == ["B-PER", "I-PER", "O", "B-LOC", "B-ORG",
+                                                                        "I-ORG", "O"]
+
+
+def test_reading_the_token_per_line_format(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("Gunhild\tPER\nWestman\tPER\nbor\t0\ni\t0\nUmeå\tLOC\n\nbn\nslut 0\n", encoding="utf-8")
+    sentences = read_io_corpus(path)
+    assert [s.words for s in sentences] == [["Gunhild", "Westman", "bor", "i", "Umeå"], ["bn", "slut"]]
+    doc = to_doc(spacy.blank("sv"), sentences[0])
+    assert [(e.text, e.label_) for e in doc.ents] == [("Gunhild Westman", "PER"), ("Umeå", "LOC")]
+
+
+def test_an_unknown_tag_names_the_line(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("Umeå\tPLACE\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"c.txt:1: unknown tag 'PLACE'"):
+        read_io_corpus(path)
+
+
+@pytest.mark.slow
+def test_train_ner_flow_trains_and_evaluates_on_a_tiny_corpus(tmp_path):
+    from flows.train import train_ner_flow
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    sentences = ["Anna\tPER\nBerg\tPER\nbor\t0\ni\t0\nUmeå\tLOC\n.\t0\n", "Trafikverket\tORG\nbygger\t0\nvägar\t0\n.\t0\n"]
+    (corpus / "train_corpus.txt").write_text("\n".join(sentences * 20), encoding="utf-8")
+    (corpus / "test_corpus.txt").write_text("\n".join(sentences * 2), encoding="utf-8")
+    result = train_ner_flow(corpus_dir=str(corpus), bench_archive=str(tmp_path / "none.tar.gz"),
+                            work_dir=str(tmp_path / "work"), pretrain_epochs=0, max_steps=30, install=False)
+    assert result["metrics"]["n_sentences"] == 4
+    assert "PER" in result["report"] and "ALL" in result["report"]
+    assert Path(tmp_path / "work" / "trained" / "model-best" / "meta.json").exists()
+
+
+def test_the_shipped_model_meets_its_quality_targets_and_names_its_sources():
+    import json
+
+    from pipeline.resources import SHIPPED_MODEL_DIR
+
+    meta = json.loads((SHIPPED_MODEL_DIR / "meta.json").read_text())
+    metrics = json.loads((SHIPPED_MODEL_DIR / "metrics.json").read_text())
+    assert metrics["ents_f"] >= 0.75 and metrics["per_type"]["PER"]["f"] >= 0.85
+    assert "CC BY 4.0" in json.dumps(meta["sources"])
