@@ -20,4 +20,5 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 test: lint
+	bash .ci/system-deps
 	$(PY) -m pytest

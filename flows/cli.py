@@ -55,10 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--bench", help="press-release archive for tok2vec pretraining "
                                        "(default: ../shared/bench/regeringen-pressmeddelanden.tar.gz)")
     train.add_argument("--work-dir", default="build/ner", help="scratch folder (default: build/ner)")
-    train.add_argument("--pretrain-epochs", type=int, default=2)
+    train.add_argument("--pretrain-epochs", type=int, default=3, help="tok2vec pretraining epochs (default 3)")
     train.add_argument("--max-steps", type=int, default=None)
     train.add_argument("--no-install", action="store_true", help="evaluate only; do not replace the shipped model")
     train.set_defaults(handler=cmd_train)
+    review = sub.add_parser("review", help="review sheets: export for reviewers, import their verdicts")
+    review_sub = review.add_subparsers(title="review commands")
+    export = review_sub.add_parser("export", help="write a review workbook (.xlsx)")
+    export.add_argument("--processed", default="processed", help="output folder (default: processed)")
+    export.add_argument("--run", help="only rows written by this run id")
+    export.add_argument("--label", nargs="+", help="only these labels (MUNICIPALITY … or PERSON_ROLE)")
+    export.add_argument("--max-score", type=float, help="only rows with score at most this")
+    export.add_argument("--out", default="review", help="folder for the workbook (default: review)")
+    export.set_defaults(handler=cmd_review_export)
+    imp = review_sub.add_parser("import", help="read reviewers' verdicts from workbooks")
+    imp.add_argument("sheets", nargs="+", help="filled-in review workbooks (.xlsx)")
+    imp.add_argument("--processed", default="processed", help="output folder (default: processed)")
+    imp.add_argument("--reviewer", help="who reviewed")
+    imp.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a running run")
+    imp.set_defaults(handler=cmd_review_import)
+
     evaluate = sub.add_parser("evaluate", help="score the outputs against a gold file")
     evaluate.add_argument("--gold", required=True, help="gold JSON Lines file (see the annotation guidelines)")
     evaluate.add_argument("--processed", default="processed", help="output folder (default: processed)")
@@ -66,6 +82,32 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     evaluate.set_defaults(handler=cmd_evaluate)
     return parser
+
+
+def cmd_review_export(args: argparse.Namespace) -> int:
+    from pipeline.review import export_workbook
+    from pipeline.store import OutputStore
+
+    path, n_entities, n_roles = export_workbook(OutputStore(Path(args.processed)), Path(args.out), run_id=args.run,
+                                                labels=args.label, max_score=args.max_score)
+    print(f"wrote {path}: {n_entities} entities and {n_roles} roles to review")
+    return EXIT_OK
+
+
+def cmd_review_import(args: argparse.Namespace) -> int:
+    from pipeline.review import ReviewError, import_workbooks
+    from pipeline.store import OutputLocked, OutputStore
+
+    store = OutputStore(Path(args.processed))
+    try:
+        with store.locked(args.wait):
+            added, skipped = import_workbooks(store, [Path(p) for p in args.sheets], args.reviewer)
+    except (ReviewError, OutputLocked) as error:
+        print(f"kommunnlp: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"imported {added} verdicts ({skipped} already imported); the next run applies them "
+          f"(rules in {args.processed}/curation.yaml)")
+    return EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

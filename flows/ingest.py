@@ -8,10 +8,13 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from pipeline import labels
 from pipeline.analysis import analyse
 from pipeline.batches import Analysed, RunSummary, batch_tables, new_run_id, settle
+from pipeline.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
 from pipeline.ingest import DEFAULT_MAX_BYTES, Discovered, DocumentRecord, Outcome, discover, read_inputs
 from pipeline.nlp import load_pipeline, model_label, resolve_model
+from pipeline.schemas import to_arrow
 from pipeline.store import OutputStore
 
 DEFAULT_BATCH_SIZE = 200
@@ -47,9 +50,12 @@ def ingest_flow(
     """Ingest every file under input_dir into the tables under output_dir; returns the run summary."""
     logger = get_run_logger()
     store = OutputStore(Path(output_dir))
+    labels.load_all()  # a broken taxonomy file stops the run here, before any work
+    curation = load_curation(curation_path(Path(output_dir)))
     model_ref = resolve_model(model)
     label = model_label(load_pipeline(model_ref))
     summary = RunSummary(new_run_id(), str(input_dir), dt.datetime.now(dt.UTC), label)
+    summary.curation_sha256 = curation.sha256
     with store.locked(wait_seconds):
         summary.notes = store.prepare()
         for note in summary.notes:
@@ -65,10 +71,14 @@ def ingest_flow(
                 outcomes = read_batch(batch, _known_for(batch, previous), max_bytes, force)
                 settled = settle(outcomes, known, summary.run_id)
                 analysed = analyse_batch(settled.documents, model_ref, workers) if settled.documents else Analysed()
-                store.commit(f"{summary.run_id}-b{number:05d}", batch_tables(settled, analysed, summary.run_id, label))
+                tables = batch_tables(settled, analysed, summary.run_id, label, curation)
+                store.commit(f"{summary.run_id}-b{number:05d}", tables)
                 summary.add(settled)
                 logger.info("batch %d/%d: %s", number, len(batches), dict(settled.counts))
                 advance(len(batch))
+        if _curation_changed(store, curation):
+            logger.info("curation: applying %d rules to the existing entity and role rows", len(curation.rules))
+            reapply_curation(store, curation, summary.run_id)
         summary.finished_at = dt.datetime.now(dt.UTC)
         store.commit(f"{summary.run_id}-run", {"runs": summary.runs_row()})
     result = summary.as_dict()
@@ -78,6 +88,21 @@ def ingest_flow(
         if strict:
             raise StrictModeError(f"{summary.counts['quarantined']} inputs quarantined (--strict)")
     return result
+
+
+def _curation_changed(store: OutputStore, curation: Curation) -> bool:
+    runs = store.read("runs", ["run_id", "curation_sha256"]).to_pylist()
+    last = max(runs, key=lambda r: r["run_id"])["curation_sha256"] if runs else None
+    return curation.sha256 != last and bool(curation.rules or last)
+
+
+def reapply_curation(store: OutputStore, curation: Curation, run_id: str) -> None:
+    """Rewrite the entity and role tables with the curation applied to what was extracted."""
+    tables = {
+        "entities": to_arrow("entities", apply_to_entities(store.read("entities").to_pylist(), curation)),
+        "person_roles": to_arrow("person_roles", apply_to_roles(store.read("person_roles").to_pylist(), curation)),
+    }
+    store.commit(f"{run_id}-curation", tables, replace=("entities", "person_roles"))
 
 
 def _known_for(batch: list[Discovered], previous: dict[str, str]) -> dict[str, str]:

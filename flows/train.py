@@ -43,7 +43,7 @@ def train_ner_flow(
     corpus_dir: str | None = None,
     bench_archive: str | None = None,
     work_dir: str = "build/ner",
-    pretrain_epochs: int = 2,
+    pretrain_epochs: int = 3,
     max_steps: int | None = None,
     install: bool = True,
 ) -> dict:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from pipeline import PIPELINE_VERSION
+from pipeline.curation import Curation, apply_to_entities, apply_to_roles
 from pipeline.ingest import DocumentRecord, Outcome, metadata_json
 from pipeline.schemas import DOCUMENT_TABLES, to_arrow
 
@@ -77,8 +78,10 @@ class Analysed:
     rows: dict[str, list[dict]] = field(default_factory=dict)
 
 
-def batch_tables(settled: Settled, analysed: Analysed, run_id: str, model: str) -> dict[str, pa.Table]:
-    """Every table's rows for one batch, provenance stamped, as schema-exact Arrow tables."""
+def batch_tables(
+    settled: Settled, analysed: Analysed, run_id: str, model: str, curation: Curation | None = None
+) -> dict[str, pa.Table]:
+    """Every table's rows for one batch, curated and provenance stamped, as schema-exact Arrow tables."""
     provenance = {"run_id": run_id, "pipeline_version": PIPELINE_VERSION, "model": model}
     rows: dict[str, list[dict]] = {name: [] for name in DOCUMENT_TABLES}
     for doc in settled.documents:
@@ -90,6 +93,9 @@ def batch_tables(settled: Settled, analysed: Analysed, run_id: str, model: str) 
         )
     for table, table_rows in analysed.rows.items():
         rows[table].extend({**row, **provenance} for row in table_rows)
+    if curation is not None:
+        rows["entities"] = apply_to_entities(rows["entities"], curation)
+        rows["person_roles"] = apply_to_roles(rows["person_roles"], curation)
     tables = {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}
     tables["files"] = to_arrow("files", settled.files)
     tables["quarantine"] = to_arrow("quarantine", settled.quarantine)
@@ -107,6 +113,7 @@ class RunSummary:
     quarantined: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     finished_at: dt.datetime | None = None
+    curation_sha256: str | None = None
 
     def add(self, settled: Settled) -> None:
         self.counts.update(settled.counts)
@@ -126,6 +133,7 @@ class RunSummary:
             "n_quarantined": self.counts["quarantined"],
             "languages_json": json.dumps(dict(sorted(self.languages.items()))),
             "seconds": self.seconds, "pipeline_version": PIPELINE_VERSION, "model": self.model,
+            "curation_sha256": self.curation_sha256,
         }])
 
     def as_dict(self) -> dict:

@@ -288,6 +288,7 @@ def _entity_row(document: DocumentRecord, mention: Mention) -> dict:
         "text": mention.text, "normalized": mention.normalized, "kb_id": mention.kb_id, "country": mention.country,
         "start_char": mention.start, "end_char": mention.end, "sentence": mention.sentence,
         "source": mention.source, "score": mention.score, "review_status": "unreviewed",
+        "extracted_label": mention.label, "extracted_normalized": mention.normalized,
     }
 
 
@@ -304,6 +305,6 @@ def _role_rows(document: DocumentRecord, docs: list[tuple[int, Doc]], mentions: 
                 "doc_id": document.doc_id, "source_path": document.source_path, "person": link.person,
                 "role": link.role, "party": link.party, "org": link.org, "start_char": offset + link.start,
                 "end_char": offset + link.end, "evidence": link.evidence, "score": link.score,
-                "review_status": "unreviewed",
+                "review_status": "unreviewed", "extracted_role": link.role,
             })
     return rows

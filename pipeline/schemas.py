@@ -108,6 +108,8 @@ ENTITIES = Table(
         _c("source", pa.string(), "Component that found it (municipality_ruler, ner, org_gazetteer …).", "ner", False),
         _c("score", pa.float64(), "Confidence in [0, 1] from the component's evidence.", "0.9", False),
         _REVIEW_STATUS,
+        _c("extracted_label", pa.string(), "The label as extracted, before reviewers' corrections.", "PERSON", False),
+        _c("extracted_normalized", pa.string(), "`normalized` as extracted, before corrections.", "Umeå", False),
         *_PROVENANCE,
     ),
 )
@@ -127,6 +129,7 @@ PERSON_ROLES = Table(
         _c("evidence", pa.string(), "The sentence or lines that state the role.", "Fredrik Kjos (M), …"),
         _c("score", pa.float64(), "Confidence in [0, 1].", "0.8", False),
         _REVIEW_STATUS,
+        _c("extracted_role", pa.string(), "The role as extracted, before reviewers' corrections.", "ordförande", False),
         *_PROVENANCE,
     ),
 )
@@ -217,6 +220,7 @@ RUNS = Table(
         _c("n_quarantined", pa.int64(), "Inputs sent to `quarantine` or skipped.", "2", False),
         _c("languages_json", pa.string(), "Documents per language in this run, as JSON.", '{"sv": 8, "en": 1}'),
         _c("seconds", pa.float64(), "Wall time of the run.", "12.3", False),
+        _c("curation_sha256", pa.string(), "SHA-256 of the curation file the run applied (null: none).", "ab12…"),
         _c("pipeline_version", pa.string(), "kommunnlp version.", "0.1.0", False),
         _c("model", pa.string(), "spaCy pipeline used.", "kommunnlp_ner-0.1.0", False),
     ),

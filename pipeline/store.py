@@ -81,6 +81,7 @@ class OutputStore:
             for pending in sorted(staging.iterdir()):
                 if (pending / COMMITTED).exists():
                     self._move_parts(pending)
+                    self._remove_replaced(pending)
                     notes.append(f"completed interrupted commit {pending.name}")
                 else:
                     notes.append(f"discarded incomplete commit {pending.name}")
@@ -96,9 +97,14 @@ class OutputStore:
         return notes
 
     # --- writing -------------------------------------------------------------------
-    def commit(self, name: str, tables: dict[str, pa.Table]) -> None:
-        """Add one part file per non-empty table, all or nothing."""
+    def commit(self, name: str, tables: dict[str, pa.Table], replace: tuple[str, ...] = ()) -> None:
+        """Add one part file per non-empty table, all or nothing.
+
+        Tables named in `replace` lose their earlier parts in the same commit:
+        the marker lists them, so a killed commit is finished, never half done.
+        """
         pending = self.root / STAGING / name
+        replaced = [str(p.relative_to(self.root)) for t in replace for p in self.parts(t) if p.name != SCHEMA_PART]
         try:
             shutil.rmtree(pending, ignore_errors=True)
             for table_name, data in tables.items():
@@ -109,15 +115,21 @@ class OutputStore:
                 target = pending / table_name / f"{name}.parquet"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._write_parquet(data, target)
-            if not pending.exists():
+            if not pending.exists() and not replaced:
                 return
-            self._write_json(pending / COMMITTED, {"committed": time.time()})
+            self._write_json(pending / COMMITTED, {"committed": time.time(), "remove": replaced})
         except OSError as error:
             shutil.rmtree(pending, ignore_errors=True)
             raise OutputWriteError(f"could not write outputs to {self.root}: {error.strerror or error}. "
                                    "Earlier outputs are intact.") from error
         self._move_parts(pending)
+        self._remove_replaced(pending)
         shutil.rmtree(pending, ignore_errors=True)
+
+    def _remove_replaced(self, pending: Path) -> None:
+        marker = json.loads((pending / COMMITTED).read_text())
+        for relative in marker.get("remove", []):
+            (self.root / relative).unlink(missing_ok=True)
 
     def _move_parts(self, pending: Path) -> None:
         for part in sorted(pending.glob("*/*.parquet")):

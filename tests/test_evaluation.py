@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from conftest import needs_shared, run, sql
+
 from flows.cli import main
 from pipeline.evaluate import roles_match
 

@@ -2,8 +2,8 @@
 
 import pytest
 import yaml
-
 from conftest import extract
+
 from pipeline import labels
 
 

@@ -35,7 +35,8 @@ def test_train_ner_flow_trains_and_evaluates_on_a_tiny_corpus(tmp_path):
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    sentences = ["Anna\tPER\nBerg\tPER\nbor\t0\ni\t0\nUmeå\tLOC\n.\t0\n", "Trafikverket\tORG\nbygger\t0\nvägar\t0\n.\t0\n"]
+    sentences = ["Anna\tPER\nBerg\tPER\nbor\t0\ni\t0\nUmeå\tLOC\n.\t0\n",
+                 "Trafikverket\tORG\nbygger\t0\nvägar\t0\n.\t0\n"]
     (corpus / "train_corpus.txt").write_text("\n".join(sentences * 20), encoding="utf-8")
     (corpus / "test_corpus.txt").write_text("\n".join(sentences * 2), encoding="utf-8")
     result = train_ner_flow(corpus_dir=str(corpus), bench_archive=str(tmp_path / "none.tar.gz"),
