@@ -152,6 +152,8 @@ def package_model(model_dir: Path, metrics: dict, corpus_dir: Path, target: Path
             "performance": metrics,
         }
     )
+    for key in list(nlp.config["paths"]):  # build-machine paths mean nothing to a user
+        nlp.config["paths"][key] = None
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     nlp.to_disk(tmp)
