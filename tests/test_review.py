@@ -7,9 +7,9 @@ import subprocess
 import zipfile
 
 import pytest
+from conftest import EXAMPLES, run, sql
 from openpyxl import load_workbook
 
-from conftest import EXAMPLES, run, sql
 from flows.cli import main
 from pipeline.review import ENTITY_SHEET, HELP_SHEET, ROLE_SHEET, ReviewError, import_workbooks, read_verdicts
 from pipeline.store import OutputStore
