@@ -47,8 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"larger files are quarantined (default {DEFAULT_MAX_BYTES})")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="wait this long for another run on the same output folder (default: refuse at once)")
+    run.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                     help="run the batch tasks on this existing Dask cluster (prefect-dask)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.set_defaults(handler=cmd_run)
+
+    schedule = sub.add_parser("schedule", help="serve a Prefect deployment that runs the ingest flow on a schedule")
+    schedule.add_argument("--cron", required=True, help='cron schedule, e.g. "0 6 * * *" (every day at 06:00)')
+    schedule.add_argument("--timezone", default="Europe/Stockholm", help="time zone of the schedule")
+    schedule.add_argument("--input", required=True, help="input folder")
+    schedule.add_argument("--output", required=True, help="output folder")
+    schedule.add_argument("--name", default="kommunnlp-ingest", help="deployment name")
+    schedule.add_argument("--model", help="spaCy model package or folder")
+    schedule.add_argument("--workers", type=int, help="processes for the NLP stage")
+    schedule.set_defaults(handler=cmd_schedule)
 
     train = sub.add_parser("train-ner", help="train the shipped Swedish NER model (needs ../shared)")
     train.add_argument("--corpus", help="swedish-ner-corpus folder (default: ../shared/training/swedish-ner-corpus)")
@@ -82,6 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     evaluate.set_defaults(handler=cmd_evaluate)
     return parser
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from flows.schedule import make_deployment, serve
+
+    if not Path(args.input).is_dir():
+        print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
+        return EXIT_USAGE
+    deployment = make_deployment(args.name, args.cron, args.input, args.output, args.timezone, model=args.model,
+                                 workers=args.workers)
+    print(f"serving deployment '{deployment.flow_name}/{args.name}' on '{args.cron}' ({args.timezone}); "
+          "Ctrl-C stops it. Trigger a run by hand: "
+          f"prefect deployment run '{deployment.flow_name}/{args.name}'")
+    serve(deployment)
+    return EXIT_OK
 
 
 def cmd_review_export(args: argparse.Namespace) -> int:
@@ -129,11 +156,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not Path(args.input).is_dir():
         print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
         return EXIT_USAGE
+    flow, window = ingest_flow, 1
+    if args.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        flow, window = ingest_flow.with_options(task_runner=DaskTaskRunner(address=args.dask_address)), 4
     try:
-        summary = ingest_flow(
+        summary = flow(
             input_dir=args.input, output_dir=args.output, model=args.model, force=args.force,
             strict=False, workers=args.workers, batch_size=args.batch_size, max_bytes=args.max_bytes,
-            wait_seconds=args.wait, show_progress=sys.stderr.isatty(),
+            wait_seconds=args.wait, show_progress=sys.stderr.isatty(), analysis_window=window,
         )
     except (OutputLocked, OutputWriteError, ModelNotFound) as error:
         print(f"kommunnlp: {error}", file=sys.stderr)

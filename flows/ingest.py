@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -46,6 +47,7 @@ def ingest_flow(
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait_seconds: float = 0.0,
     show_progress: bool = False,
+    analysis_window: int = 1,
 ) -> dict:
     """Ingest every file under input_dir into the tables under output_dir; returns the run summary."""
     logger = get_run_logger()
@@ -67,15 +69,13 @@ def ingest_flow(
                     len(previous))
         batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
         with _progress(show_progress, len(items)) as advance:
-            for number, batch in enumerate(batches, 1):
-                outcomes = read_batch(batch, _known_for(batch, previous), max_bytes, force)
-                settled = settle(outcomes, known, summary.run_id)
-                analysed = analyse_batch(settled.documents, model_ref, workers) if settled.documents else Analysed()
-                tables = batch_tables(settled, analysed, summary.run_id, label, curation)
-                store.commit(f"{summary.run_id}-b{number:05d}", tables)
+            for number, settled, analysed in _pipelined(batches, previous, known, summary.run_id, model_ref,
+                                                        workers, max_bytes, force, analysis_window):
+                store.commit(f"{summary.run_id}-b{number:05d}", batch_tables(settled, analysed, summary.run_id,
+                                                                              label, curation))
                 summary.add(settled)
                 logger.info("batch %d/%d: %s", number, len(batches), dict(settled.counts))
-                advance(len(batch))
+                advance(len(batches[number - 1]))
         if _curation_changed(store, curation):
             logger.info("curation: applying %d rules to the existing entity and role rows", len(curation.rules))
             reapply_curation(store, curation, summary.run_id)
@@ -88,6 +88,40 @@ def ingest_flow(
         if strict:
             raise StrictModeError(f"{summary.counts['quarantined']} inputs quarantined (--strict)")
     return result
+
+
+def _pipelined(batches, previous, known, run_id, model, workers, max_bytes, force, analysis_window):
+    """Yield (number, settled, analysed) in batch order while later batches are read and analysed.
+
+    Reading runs ahead of analysis; settling (dedupe against every earlier
+    document) stays in order here in the flow, so its result does not depend on
+    which worker finishes first. `analysis_window` batches are analysed at once:
+    1 on one machine (each analysis already uses `workers` processes), more on
+    a Dask cluster. Only the flow writes, so outputs stay consistent.
+    """
+    pending_batches = iter(enumerate(batches, 1))
+    reads: deque = deque()
+    analyses: deque = deque()
+
+    def read_ahead() -> None:
+        while len(reads) < analysis_window + 1:
+            following = next(pending_batches, None)
+            if following is None:
+                return
+            number, batch = following
+            reads.append((number, read_batch.submit(batch, _known_for(batch, previous), max_bytes, force)))
+
+    read_ahead()
+    while reads or analyses:
+        if reads and len(analyses) < analysis_window:
+            number, read = reads.popleft()
+            settled = settle(read.result(), known, run_id)
+            analysis = analyse_batch.submit(settled.documents, model, workers) if settled.documents else None
+            analyses.append((number, settled, analysis))
+            read_ahead()
+            continue
+        number, settled, analysis = analyses.popleft()
+        yield number, settled, analysis.result() if analysis is not None else Analysed()
 
 
 def _curation_changed(store: OutputStore, curation: Curation) -> bool:

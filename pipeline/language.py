@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import threading
+
 from langdetect import DetectorFactory, LangDetectException, detect_langs
+from langdetect.detector_factory import init_factory
 
 DetectorFactory.seed = 0
+# langdetect loads its profiles lazily into a global on first use, and a second thread arriving
+# meanwhile sees half the languages (Swedish came out as Danish). Load them once, under a lock.
+_INIT_LOCK = threading.Lock()
+_initialised = False
+
+
+def _ensure_profiles() -> None:
+    global _initialised
+    if not _initialised:
+        with _INIT_LOCK:
+            if not _initialised:
+                init_factory()
+                _initialised = True
 UNDETERMINED = "und"
 # langdetect's cost grows with the text; the opening paragraphs decide the main language.
 SAMPLE_CHARS = 4000
@@ -28,6 +44,7 @@ class LanguageGuess:
 
 def detect_language(text: str) -> LanguageGuess:
     """Main language of a text as an ISO 639-1 code, or `und` when it has no letters to go on."""
+    _ensure_profiles()
     sample = text[:SAMPLE_CHARS]
     try:
         best = detect_langs(sample)[0]
