@@ -9,7 +9,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import EXAMPLES, run, sql
 
 ROW_QUERY = """SELECT e.source_path, e.label, e.text, e.normalized, e.start_char FROM entities e
