@@ -87,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a running run")
     imp.set_defaults(handler=cmd_review_import)
 
+    bench = sub.add_parser("bench", help="benchmark the full run against the bare spaCy pipeline")
+    bench.add_argument("--archive", help="press-release archive (default: ../shared/"
+                                         "bench/regeringen-pressmeddelanden.tar.gz)")
+    bench.add_argument("--sizes", nargs="+", default=["1000", "2000", "4000", "all"],
+                       help="numbers of documents, or 'all' (default: 1000 2000 4000 all)")
+    bench.add_argument("--workers", type=int, default=2, help="processes for both pipelines (default 2)")
+    bench.add_argument("--work-dir", default="build/bench", help="scratch folder (default: build/bench)")
+    bench.add_argument("--out", default="build/bench/results.json", help="JSON file for the figures")
+    bench.set_defaults(handler=cmd_bench)
+
     evaluate = sub.add_parser("evaluate", help="score the outputs against a gold file")
     evaluate.add_argument("--gold", required=True, help="gold JSON Lines file (see the annotation guidelines)")
     evaluate.add_argument("--processed", default="processed", help="output folder (default: processed)")
@@ -94,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     evaluate.set_defaults(handler=cmd_evaluate)
     return parser
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from flows.bench import main as bench_main
+
+    Path(args.work_dir).mkdir(parents=True, exist_ok=True)
+    return bench_main(args.archive, args.sizes, args.workers, args.work_dir, args.out)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:

@@ -9,8 +9,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import labels
-from pipeline.analysis import analyse
+from pipeline import analysis, labels
 from pipeline.batches import Analysed, RunSummary, batch_tables, new_run_id, settle
 from pipeline.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
 from pipeline.ingest import DEFAULT_MAX_BYTES, Discovered, DocumentRecord, Outcome, discover, read_inputs
@@ -32,7 +31,7 @@ def read_batch(items: list[Discovered], previous: dict[str, str], max_bytes: int
 
 @task(name="analyse-batch", cache_policy=NO_CACHE, persist_result=False)
 def analyse_batch(documents: list[DocumentRecord], model: str, workers: int) -> Analysed:
-    return analyse(documents, model, n_process=workers)
+    return analysis.analyse(documents, model, n_process=workers)
 
 
 @flow(name="kommunnlp-ingest", log_prints=False)
@@ -68,14 +67,17 @@ def ingest_flow(
         logger.info("discover: %d files under %s; %d inputs known from earlier runs", len(items), input_dir,
                     len(previous))
         batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-        with _progress(show_progress, len(items)) as advance:
-            for number, settled, analysed in _pipelined(batches, previous, known, summary.run_id, model_ref,
-                                                        workers, max_bytes, force, analysis_window):
-                store.commit(f"{summary.run_id}-b{number:05d}", batch_tables(settled, analysed, summary.run_id,
-                                                                              label, curation))
-                summary.add(settled)
-                logger.info("batch %d/%d: %s", number, len(batches), dict(settled.counts))
-                advance(len(batches[number - 1]))
+        try:
+            with _progress(show_progress, len(items)) as advance:
+                for number, settled, analysed in _pipelined(batches, previous, known, summary.run_id, model_ref,
+                                                            workers, max_bytes, force, analysis_window):
+                    tables = batch_tables(settled, analysed, summary.run_id, label, curation)
+                    store.commit(f"{summary.run_id}-b{number:05d}", tables)
+                    summary.add(settled)
+                    logger.info("batch %d/%d: %s", number, len(batches), dict(settled.counts))
+                    advance(len(batches[number - 1]))
+        finally:
+            analysis.shutdown()
         if _curation_changed(store, curation):
             logger.info("curation: applying %d rules to the existing entity and role rows", len(curation.rules))
             reapply_curation(store, curation, summary.run_id)

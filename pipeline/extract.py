@@ -16,6 +16,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline import labels, municipalities, organisations, partnerships, persons, places
 from pipeline.ingest import DocumentRecord
+from pipeline.nlp import sentence_of
 from pipeline.roles import PersonMention, find_roles
 
 MODEL_LABELS = {"PER": "PERSON", "PRS": "PERSON", "ORG": "ORGANISATION", "LOC": "LOCATION", "GPE": "LOCATION"}
@@ -180,7 +181,7 @@ def _country_after(ent: Span) -> str | None:
 
 def _mention(span: Span, offset: int, label: str, normalized: str, source: str, kb_id: str | None = None) -> Mention:
     span = _trim(span)
-    sentence = span.sent.text.strip() if span.doc.has_annotation("SENT_START") else None
+    sentence = sentence_of(span)
     return Mention(label, offset + span.start_char, offset + span.end_char, span.text, normalized, source, sentence,
                    kb_id or None)
 
@@ -295,10 +296,11 @@ def _entity_row(document: DocumentRecord, mention: Mention) -> dict:
 def _role_rows(document: DocumentRecord, docs: list[tuple[int, Doc]], mentions: list[Mention]) -> list[dict]:
     rows = []
     for offset, doc in docs:
+        end = offset + len(doc.text)
         inside = [
             PersonMention(m.normalized, m.start - offset, m.end - offset)
             for m in mentions
-            if m.label == "PERSON" and offset <= m.start and m.end <= offset + len(doc.text)
+            if m.label == "PERSON" and offset <= m.start and m.end <= end
         ]
         for link in find_roles(doc, inside):
             rows.append({

@@ -9,6 +9,7 @@ counts more. The taxonomy files say how (`pipeline/taxonomies/*.yaml`).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -174,11 +175,27 @@ def _token_words(index: CueIndex, token: Token) -> tuple[frozenset[str], frozens
     return inner, last
 
 
-def find_cue(cue: Cue, matched: list[tuple[frozenset[str], frozenset[str]]]) -> Iterable[tuple[int, int]]:
+Matched = list[tuple[frozenset[str], frozenset[str]]]
+Positions = dict[tuple[str, bool], list[int]]
+
+
+def positions_of(matched: Matched) -> Positions:
+    """(cue word, as last word?) → token indexes that carry it: where a cue can start."""
+    positions: Positions = defaultdict(list)
+    for i, (inner, last) in enumerate(matched):
+        for word in inner:
+            positions[(word, False)].append(i)
+        for word in last:
+            positions[(word, True)].append(i)
+    return positions
+
+
+def find_cue(cue: Cue, matched: Matched, positions: Positions) -> Iterable[tuple[int, int]]:
     """(first, last) token indexes where the cue's words stand in a row."""
     n = len(cue.words)
-    for i in range(len(matched) - n + 1):
-        if all(w in matched[i + k][1 if k == n - 1 else 0] for k, w in enumerate(cue.words)):
+    for i in positions.get((cue.words[0], n == 1), ()):
+        if i + n <= len(matched) and all(cue.words[k] in matched[i + k][1 if k == n - 1 else 0]
+                                         for k in range(1, n)):
             yield i, i + n - 1
 
 
@@ -203,27 +220,41 @@ def list_lines(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def find_hits(doc: Doc, taxonomy: Taxonomy, title_end: int) -> list[Hit]:
+@lru_cache(maxsize=8)
+def cue_starts(taxonomy: Taxonomy) -> dict[tuple[str, bool], list[tuple[Label, Cue]]]:
+    """(first cue word, single-word cue?) → the cues that start with it, so a sentence checks only its own."""
+    starts: dict[tuple[str, bool], list[tuple[Label, Cue]]] = defaultdict(list)
+    for label in taxonomy.labels:
+        for cue in label.cues:
+            starts[(cue.words[0], len(cue.words) == 1)].append((label, cue))
+    return starts
+
+
+def find_hits(doc: Doc, taxonomy: Taxonomy, title_end: int, text: str | None = None) -> list[Hit]:
     """Every cue hit outside lists and negative phrases, with its position factor."""
-    excluded = list_lines(doc.text)
+    excluded = list_lines(doc.text if text is None else text)
     index = cue_index(taxonomy)
+    starts = cue_starts(taxonomy)
     hits: list[Hit] = []
     for sentence in doc.sents:
         tokens = [t for t in sentence if not t.is_space]
         matched = [_token_words(index, t) for t in tokens]
-        if not any(last for _, last in matched):
+        positions = positions_of(matched)
+        candidates = [pair for key in positions if key in starts for pair in starts[key]]
+        if not candidates:
             continue
-        for label in taxonomy.labels:
-            blocked = [span for neg in label.negatives for span in find_cue(neg, matched)]
-            for cue in label.cues:
-                for first, last in find_cue(cue, matched):
-                    if any(b_first <= last and first <= b_last for b_first, b_last in blocked):
-                        continue
-                    start, end = tokens[first].idx, tokens[last].idx + len(tokens[last])
-                    if any(s <= start < e for s, e in excluded):
-                        continue
-                    factor = TITLE_FACTOR if start < title_end else 1.0
-                    hits.append(Hit(label.id, cue, start, end, factor, sentence.text.strip()))
+        blocked: dict[str, list[tuple[int, int]]] = {}
+        for label, cue in candidates:
+            if label.id not in blocked:
+                blocked[label.id] = [span for neg in label.negatives for span in find_cue(neg, matched, positions)]
+            for first, last in find_cue(cue, matched, positions):
+                if any(b_first <= last and first <= b_last for b_first, b_last in blocked[label.id]):
+                    continue
+                start, end = tokens[first].idx, tokens[last].idx + len(tokens[last])
+                if any(s <= start < e for s, e in excluded):
+                    continue
+                factor = TITLE_FACTOR if start < title_end else 1.0
+                hits.append(Hit(label.id, cue, start, end, factor, sentence.text.strip()))
     return hits
 
 
@@ -252,8 +283,9 @@ def classify(docs: list[tuple[int, Doc]], taxonomy: Taxonomy) -> list[LabelResul
     """Labels for one document analysed in chunks; offsets are absolute."""
     hits: list[Hit] = []
     for offset, doc in docs:
-        heading = title_end(doc.text) if offset == 0 else 0
-        for hit in find_hits(doc, taxonomy, heading):
+        text = doc.text
+        heading = title_end(text) if offset == 0 else 0
+        for hit in find_hits(doc, taxonomy, heading, text):
             hit.start += offset
             hit.end += offset
             hits.append(hit)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from pipeline.resources import SHIPPED_MODEL_DIR
 
@@ -88,6 +88,17 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
                     break
         yield start, text[start:end]
         start = end
+
+
+def sentence_of(span: Span) -> str | None:
+    """The sentence holding the span, or None when the pipeline set no sentence boundaries.
+
+    (`Doc.has_annotation` walks every token; asked per mention it dominated extraction time.)
+    """
+    try:
+        return span.sent.text.strip()
+    except ValueError:
+        return None
 
 
 def count_tokens(nlp: Language, text: str) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from pipeline.nlp import sentence_of
 from pipeline.persons import load_roles
 
 _PARTY = r"\((?P<party>[A-ZÅÄÖ]{1,2})\)"
@@ -36,9 +37,11 @@ MAX_PHRASE_WORDS = 14
 # A role phrase ends where the clause goes on: "…, projektledare i Lundby som medverkade …".
 _CLAUSE_GOES_ON = re.compile(r"\s+(?:som|är|var|har|hade|ska|kommer|blir|blev|menar|tycker|säger)\s.*$")
 # "Rådström Baastad kommunalråd och därefter kommunstyrelseordförande", "Lena X ny landshövding i Y"
-_ROLE_RIGHT_AFTER = re.compile(r"^[ \t]+(?:(?:ny|nya|nytillträdd|tillträdande|blir|blev|utses till|utsedd till)\s+)?"
-                               r"(?P<role>[a-zåäö][\w-]*)(?P<more>(?:\s+och\s+(?:därefter\s+|sedan\s+|senare\s+)?"
-                               r"[a-zåäö][\w-]*)*)")
+_ROLE_RIGHT_AFTER = re.compile(
+    r"^[ \t]+(?:(?:ny|nya|nytillträdd|tillträdande|blir|blev|utses till|utsedd till)\s+)?"
+    r"(?P<role>[a-zåäö][\w-]*)(?P<more>(?:\s+och\s+(?:därefter\s+|sedan\s+|senare\s+)?"
+    r"[a-zåäö][\w-]*)*)"
+)
 # "Jaan-Henrik Kain ingår som forskare", "Anna Berg arbetar som projektledare"
 _AS_ROLE = re.compile(r"^[ \t]+(?:\w+[ \t]+){1,2}som[ \t]+(?P<role>[a-zåäö][\w-]*)")
 
@@ -70,8 +73,11 @@ def find_roles(doc: Doc, persons: list[PersonMention]) -> list[RoleLink]:
         before = _before_name(doc, text, person)
         if not before and index > 0 and re.fullmatch(r"\s+och\s+", text[persons[index - 1].end : person.start]):
             # "statsråden Peter Kullgren och Carl-Oskar Bohlin": the role covers both
-            before = [RoleLink(person.name, r.role, None, r.org, r.start, person.end, r.evidence, r.score - 0.1)
-                      for r in links if r.person == persons[index - 1].name and r.end == persons[index - 1].end]
+            before = [
+                RoleLink(person.name, r.role, None, r.org, r.start, person.end, r.evidence, r.score - 0.1)
+                for r in links
+                if r.person == persons[index - 1].name and r.end == persons[index - 1].end
+            ]
         links.extend(before)
         next_start = persons[index + 1].start if index + 1 < len(persons) else len(text)
         links.extend(_after_name(doc, text, person, next_start))
@@ -93,11 +99,11 @@ def _after_name(doc: Doc, text: str, person: PersonMention, next_start: int) -> 
         return []  # the phrase runs into the next name: "…, socialnämndens ordförande Iosif Karambotis"
     party_match = _PARTY_ONLY.match(rest)
     if not match:
-        return _role_right_after(doc, rest, person)
+        return _role_right_after(doc, text, rest, person)
     party = match.group("party") or match.group("party2") or (party_match.group("party") if party_match else None)
     phrase = _CLAUSE_GOES_ON.sub("", match.group("role").strip())
     if len(phrase.split()) > MAX_PHRASE_WORDS or not any(
-        _looks_like_role(_split_org(part)[0], strict=not party and not _after_speech(doc, person))
+        _looks_like_role(_split_org(part)[0], strict=not party and not _after_speech(text, person))
         for part in _AND_MORE.split(phrase)
     ):
         return []
@@ -106,11 +112,11 @@ def _after_name(doc: Doc, text: str, person: PersonMention, next_start: int) -> 
     for part in _AND_MORE.split(phrase):
         role, org = _split_org(part)
         if role and _looks_like_role(role, strict=False):
-            links.append(_link(doc, person, role, party, org, person.start, end, 0.85 if party else 0.75))
+            links.append(_link(doc, text, person, role, party, org, person.start, end, 0.85 if party else 0.75))
     return links
 
 
-def _role_right_after(doc: Doc, rest: str, person: PersonMention) -> list[RoleLink]:
+def _role_right_after(doc: Doc, text: str, rest: str, person: PersonMention) -> list[RoleLink]:
     """A role word straight after the name, or "… ingår som forskare"."""
     lexicon = load_roles()
     links = []
@@ -119,15 +125,17 @@ def _role_right_after(doc: Doc, rest: str, person: PersonMention) -> list[RoleLi
         more = re.findall(r"och\s+(?:därefter\s+|sedan\s+|senare\s+)?([a-zåäö][\w-]*)", match.group("more"))
         for role in (match.group("role"), *more):
             if lexicon.is_role_word(role):
-                links.append(_link(doc, person, role, None, None, person.start, person.end + match.end(), 0.6))
+                links.append(_link(doc, text, person, role, None, None, person.start, person.end + match.end(), 0.6))
     match = _AS_ROLE.match(rest)
     if match and lexicon.is_role_word(match.group("role")):
-        links.append(_link(doc, person, match.group("role"), None, None, person.start, person.end + match.end(), 0.6))
+        links.append(
+            _link(doc, text, person, match.group("role"), None, None, person.start, person.end + match.end(), 0.6)
+        )
     return links
 
 
 def _before_name(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
-    """"civilminister Erik Slottner", "socialnämndens ordförande Iosif Karambotis (S)"."""
+    """ "civilminister Erik Slottner", "socialnämndens ordförande Iosif Karambotis (S)"."""
     lexicon = load_roles()
     before = text[: person.start].rstrip(" ")
     words = before.split(" ")
@@ -155,8 +163,19 @@ def _before_name(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
         return []
     party_match = _PARTY_ONLY.match(text[person.end :])
     start = person.start - len(before) + before.rfind(role) if role in before else person.start
-    return [_link(doc, person, role.lower(), party_match.group("party") if party_match else None, org, start,
-                  person.end, 0.85)]
+    return [
+        _link(
+            doc,
+            text,
+            person,
+            role.lower(),
+            party_match.group("party") if party_match else None,
+            org,
+            start,
+            person.end,
+            0.85,
+        )
+    ]
 
 
 def _contact_block(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
@@ -172,7 +191,7 @@ def _contact_block(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]
     role, org = _split_org(next_line)
     if not _looks_like_role(role, strict=True):
         return []
-    return [_link(doc, person, role, None, org, person.start, line_end + 1 + len(next_line), 0.8)]
+    return [_link(doc, text, person, role, None, org, person.start, line_end + 1 + len(next_line), 0.8)]
 
 
 def _split_org(phrase: str) -> tuple[str, str | None]:
@@ -196,17 +215,33 @@ def _looks_like_role(phrase: str, strict: bool) -> bool:
     return has_role_word or (not strict and words[0][0].islower())
 
 
-def _after_speech(doc: Doc, person: PersonMention) -> bool:
-    before = doc.text[: person.start].split()
+def _after_speech(text: str, person: PersonMention) -> bool:
+    before = text[max(0, person.start - 40) : person.start].split()
     return bool(before) and before[-1].casefold() in load_roles().speech_verbs
 
 
-def _link(doc: Doc, person: PersonMention, role: str, party: str | None, org: str | None, start: int, end: int,
-          score: float) -> RoleLink:
+def _link(
+    doc: Doc,
+    text: str,
+    person: PersonMention,
+    role: str,
+    party: str | None,
+    org: str | None,
+    start: int,
+    end: int,
+    score: float,
+) -> RoleLink:
     span = doc.char_span(person.start, person.end, alignment_mode="expand")
-    evidence = span.sent.text if span is not None and doc.has_annotation("SENT_START") else doc.text[start:end]
-    if person.start > start or end > person.end:  # contact blocks cross sentence boundaries
-        evidence = doc.text[min(start, person.start) : max(end, person.end)] if "\n" in doc.text[start:end] \
-            else evidence
-    return RoleLink(person.name, role.strip(" -–"), party if party in load_roles().parties else None, org,
-                    min(start, person.start), max(end, person.end), evidence, score)
+    evidence = (sentence_of(span) if span is not None else None) or text[start:end]
+    if "\n" in text[start:end]:  # contact blocks cross sentence boundaries
+        evidence = text[min(start, person.start) : max(end, person.end)]
+    return RoleLink(
+        person.name,
+        role.strip(" -–"),
+        party if party in load_roles().parties else None,
+        org,
+        min(start, person.start),
+        max(end, person.end),
+        evidence,
+        score,
+    )
