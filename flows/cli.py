@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="reprocess every input, changed or not")
     run.add_argument("--strict", action="store_true", help="exit non-zero when any input is quarantined")
     run.add_argument("--workers", type=int, default=1, help="processes for the NLP stage (default 1)")
-    run.add_argument("--batch-size", type=int, default=200, help="inputs per batch (default 200)")
+    run.add_argument("--batch-size", type=int, default=400, help="inputs per batch (default 400)")
     run.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES,
                      help=f"larger files are quarantined (default {DEFAULT_MAX_BYTES})")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",

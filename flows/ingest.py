@@ -10,14 +10,15 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from pipeline import analysis, labels
+from pipeline import workers as worker_pool
 from pipeline.batches import Analysed, RunSummary, batch_tables, new_run_id, settle
 from pipeline.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
-from pipeline.ingest import DEFAULT_MAX_BYTES, Discovered, DocumentRecord, Outcome, discover, read_inputs
-from pipeline.nlp import load_pipeline, model_label, resolve_model
+from pipeline.ingest import DEFAULT_MAX_BYTES, Discovered, DocumentRecord, Outcome, discover, read_each, read_inputs
+from pipeline.nlp import model_label_of, resolve_model
 from pipeline.schemas import to_arrow
 from pipeline.store import OutputStore
 
-DEFAULT_BATCH_SIZE = 200
+DEFAULT_BATCH_SIZE = 400
 
 
 class StrictModeError(RuntimeError):
@@ -25,8 +26,12 @@ class StrictModeError(RuntimeError):
 
 
 @task(name="read-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE, persist_result=False)
-def read_batch(items: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool) -> list[Outcome]:
-    return read_inputs(items, previous, max_bytes=max_bytes, force=force)
+def read_batch(items: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool,
+               workers: int = 1) -> list[Outcome]:
+    if workers <= 1:
+        return read_inputs(items, previous, max_bytes=max_bytes, force=force)
+    shards = worker_pool.map_shards(read_each, items, workers, previous, max_bytes, force)
+    return [outcome for per_item in worker_pool.interleave(shards, workers) for outcome in per_item]
 
 
 @task(name="analyse-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -54,7 +59,7 @@ def ingest_flow(
     labels.load_all()  # a broken taxonomy file stops the run here, before any work
     curation = load_curation(curation_path(Path(output_dir)))
     model_ref = resolve_model(model)
-    label = model_label(load_pipeline(model_ref))
+    label = model_label_of(model_ref)
     summary = RunSummary(new_run_id(), str(input_dir), dt.datetime.now(dt.UTC), label)
     summary.curation_sha256 = curation.sha256
     with store.locked(wait_seconds):
@@ -77,7 +82,7 @@ def ingest_flow(
                     logger.info("batch %d/%d: %s", number, len(batches), dict(settled.counts))
                     advance(len(batches[number - 1]))
         finally:
-            analysis.shutdown()
+            worker_pool.shutdown()
         if _curation_changed(store, curation):
             logger.info("curation: applying %d rules to the existing entity and role rows", len(curation.rules))
             reapply_curation(store, curation, summary.run_id)
@@ -111,7 +116,7 @@ def _pipelined(batches, previous, known, run_id, model, workers, max_bytes, forc
             if following is None:
                 return
             number, batch = following
-            reads.append((number, read_batch.submit(batch, _known_for(batch, previous), max_bytes, force)))
+            reads.append((number, read_batch.submit(batch, _known_for(batch, previous), max_bytes, force, workers)))
 
     read_ahead()
     while reads or analyses:

