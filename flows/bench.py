@@ -42,7 +42,8 @@ def prepare(archive: Path, work_dir: Path) -> list[Path]:
 def subset(files: list[Path], size: int, work_dir: Path) -> Path:
     """A folder holding the first `size` files (hard links: no copying)."""
     folder = work_dir / f"input-{size}"
-    if not (folder / ".complete").exists():
+    complete = work_dir / f"input-{size}.complete"  # beside the folder: inside, it would be an input
+    if not complete.exists():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         for i, path in enumerate(files[:size]):
@@ -51,7 +52,7 @@ def subset(files: list[Path], size: int, work_dir: Path) -> Path:
                 os.link(path, target)
             except OSError:
                 shutil.copy(path, target)
-        (folder / ".complete").touch()
+        complete.touch()
     return folder
 
 

@@ -87,6 +87,28 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a running run")
     imp.set_defaults(handler=cmd_review_import)
 
+    query = sub.add_parser("query", help="run read-only SQL over the output tables (DuckDB)")
+    query.add_argument("sql", help="one SELECT statement; tables: " + ", ".join(
+        ["documents", "entities", "person_roles", "dialogue_methods", "cooperation_themes", "partnerships",
+         "reviews", "runs", "quarantine", "files"]))
+    query.add_argument("--processed", default="processed", help="output folder (default: processed)")
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    query.set_defaults(handler=cmd_query)
+
+    check = sub.add_parser("check", help="verify the outputs are whole and consistent")
+    check.add_argument("--processed", default="processed", help="output folder (default: processed)")
+    check.set_defaults(handler=cmd_check)
+
+    report = sub.add_parser("report", help="write a self-contained HTML report of a run")
+    report.add_argument("--processed", default="processed", help="output folder (default: processed)")
+    report.add_argument("--run", help="run id (default: the latest run)")
+    report.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
+    report.set_defaults(handler=cmd_report)
+
+    dictionary = sub.add_parser("data-dictionary", help="print (or --write) docs/data-dictionary.md")
+    dictionary.add_argument("--write", action="store_true", help="write docs/data-dictionary.md")
+    dictionary.set_defaults(handler=cmd_data_dictionary)
+
     bench = sub.add_parser("bench", help="benchmark the full run against the bare spaCy pipeline")
     bench.add_argument("--archive", help="press-release archive (default: ../shared/"
                                          "bench/regeringen-pressmeddelanden.tar.gz)")
@@ -104,6 +126,73 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     evaluate.set_defaults(handler=cmd_evaluate)
     return parser
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import csv
+
+    from pipeline.query import QueryError, run_query
+
+    try:
+        columns, rows = run_query(args.sql, args.processed)
+    except QueryError as error:
+        print(f"kommunnlp: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.format == "json":
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], ensure_ascii=False, default=str,
+                         indent=2))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, show_lines=False)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console().print(table)
+        print(f"{len(rows)} rows")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.report import render_report
+
+    try:
+        page = render_report(Path(args.processed), args.run)
+    except ValueError as error:
+        print(f"kommunnlp: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    Path(args.out).write_text(page, encoding="utf-8")
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pipeline.check import check
+
+    if not Path(args.processed).is_dir():
+        print(f"kommunnlp: output folder not found: {args.processed}", file=sys.stderr)
+        return EXIT_USAGE
+    report = check(Path(args.processed))
+    print(report.format())
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_data_dictionary(args: argparse.Namespace) -> int:
+    from pipeline.dictionary import render
+
+    text = render()
+    if args.write:
+        target = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
+        target.parent.mkdir(exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    else:
+        print(text, end="")
+    return EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

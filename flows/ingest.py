@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from pipeline import analysis, labels
 from pipeline import workers as worker_pool
 from pipeline.batches import Analysed, RunSummary, batch_tables, new_run_id, settle
+from pipeline.check import check
 from pipeline.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
 from pipeline.ingest import DEFAULT_MAX_BYTES, Discovered, DocumentRecord, Outcome, discover, read_each, read_inputs
 from pipeline.nlp import model_label_of, resolve_model
@@ -88,7 +89,11 @@ def ingest_flow(
             reapply_curation(store, curation, summary.run_id)
         summary.finished_at = dt.datetime.now(dt.UTC)
         store.commit(f"{summary.run_id}-run", {"runs": summary.runs_row()})
+        integrity = check(Path(output_dir))
     result = summary.as_dict()
+    result["integrity_ok"] = integrity.ok
+    if not integrity.ok:
+        logger.error("integrity check failed:\n%s", integrity.format())
     logger.info("run %s: %s", summary.run_id, {k: v for k, v in result.items() if k not in ("quarantine", "notes")})
     if summary.counts["quarantined"]:
         logger.warning("%d inputs quarantined; see the quarantine table", summary.counts["quarantined"])

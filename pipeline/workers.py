@@ -1,8 +1,9 @@
 """Worker processes for the CPU-heavy stages (reading and analysis) on one machine.
 
 Workers come from a forkserver: clean single-threaded children (safe beside
-Prefect's threads) that import the library once and keep loaded models between
-batches. They live until `shutdown()`, which the flow calls when a run ends.
+Prefect's threads) that keep loaded models between batches. The forkserver
+preloads nothing, so it stays small; each worker imports the library itself.
+They live until `shutdown()`, which the flow calls when a run ends.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ def pool(workers: int) -> ProcessPoolExecutor:
         existing = _pools.get(workers)
         if existing is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["pipeline.analysis", "pipeline.ingest"])
             existing = _pools[workers] = ProcessPoolExecutor(workers, mp_context=context)
         return existing
 

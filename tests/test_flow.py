@@ -97,11 +97,15 @@ def _cli(*args: str) -> subprocess.Popen:
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PREFECT_API_URL": PREFECT_API_URL.value() or ""}
     return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
 def kill_after_batch(args: list[str], batch: int, delay: float) -> None:
-    """Start a run, wait for its log line of the given batch, then SIGKILL it `delay` seconds later."""
+    """Start a run, wait for its log line of the given batch, then SIGKILL it `delay` seconds later.
+
+    The whole process group is killed, as when the machine or the container goes: the run and
+    every process it started (worker processes, an ephemeral Prefect server).
+    """
     process = _cli(*args)
     try:
         for line in process.stdout:
@@ -109,7 +113,7 @@ def kill_after_batch(args: list[str], batch: int, delay: float) -> None:
                 break
         time.sleep(delay)
     finally:
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
 
