@@ -4,8 +4,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import EXAMPLES, run
+
 from flows.cli import main
 
 SECTIONS = ("counts", "languages", "quarantine", "top-entities", "dialogue_methods", "cooperation_themes",
