@@ -9,6 +9,7 @@ counts more. The taxonomy files say how (`pipeline/taxonomies/*.yaml`).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -263,10 +264,13 @@ def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
     results = []
     for label in taxonomy.labels:
         mine = [h for h in hits if h.label == label.id]
-        score = 0.0
-        for cue in {h.cue for h in mine}:
-            cue_hits = sorted((h for h in mine if h.cue == cue), key=lambda h: -h.factor)
-            score += sum(cue.weight * h.factor * 0.5**i for i, h in enumerate(cue_hits))
+        # math.fsum over a fixed order: the score must not depend on set order (string hashing differs
+        # between processes), or a label right at the threshold would come and go between runs.
+        contributions = []
+        for cue in sorted({h.cue for h in mine}, key=lambda c: (c.text, c.weight)):
+            cue_hits = sorted((h for h in mine if h.cue == cue), key=lambda h: (-h.factor, h.start))
+            contributions.extend(cue.weight * h.factor * 0.5**i for i, h in enumerate(cue_hits))
+        score = round(math.fsum(contributions), 6)
         if mine and score >= taxonomy.threshold:
             best = max(mine, key=lambda h: (h.cue.weight * h.factor, -h.start))
             results.append(LabelResult(label.id, round(score, 3), best.sentence, best.start, best.end, mine))

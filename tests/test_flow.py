@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 
 import pandas as pd
 import pytest
@@ -89,53 +84,3 @@ def test_strict_mode_fails_the_flow_after_writing(tmp_path):
         run(EXAMPLES, tmp_path, strict=True)
     assert sql(tmp_path, "SELECT count(*) FROM quarantine")[0][0] == 1
     assert sql(tmp_path, "SELECT count(*) FROM runs")[0][0] == 1
-
-
-def _cli(*args: str) -> subprocess.Popen:
-    """The real command in a subprocess, pointed at the session's Prefect API."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PREFECT_API_URL": PREFECT_API_URL.value() or ""}
-    return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-
-
-def kill_after_batch(args: list[str], batch: int, delay: float) -> None:
-    """Start a run, wait for its log line of the given batch, then SIGKILL it `delay` seconds later.
-
-    The whole process group is killed, as when the machine or the container goes: the run and
-    every process it started (worker processes, an ephemeral Prefect server).
-    """
-    process = _cli(*args)
-    try:
-        for line in process.stdout:
-            if f"batch {batch}/" in line:
-                break
-        time.sleep(delay)
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _document_rows(out) -> list[tuple]:
-    return sorted(sql(out, "SELECT doc_id, source_path, language, n_tokens FROM documents"))
-
-
-@pytest.mark.slow
-def test_a_run_killed_with_sigkill_leaves_readable_outputs_and_the_next_run_completes(tmp_path, dev_corpus):
-    clean = tmp_path / "clean"
-    run(dev_corpus, clean, batch_size=3)
-    expected = _document_rows(clean)
-
-    out = tmp_path / "killed"
-    seen = []
-    for batch, delay in ((1, 0.0), (3, 0.05), (6, 0.2)):
-        kill_after_batch(["run", str(dev_corpus), "--output", str(out), "--batch-size", "3"], batch, delay)
-        for name in TABLES:  # readable after every kill, and never a half-written file in a table
-            sql(out, f"SELECT count(*) FROM {name}")
-            assert not list((out / name).glob(".*.tmp"))
-        seen.append(len(_document_rows(out)))
-    assert 0 < seen[0] < len(expected)  # the kills landed mid-run, not before or after it
-    run(dev_corpus, out, batch_size=3)
-    assert _document_rows(out) == expected
-    assert sql(out, "SELECT count(*) FROM files")[0][0] == sql(clean, "SELECT count(*) FROM files")[0][0]
