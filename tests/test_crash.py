@@ -83,16 +83,12 @@ def test_sigkill_at_ten_moments_never_corrupts_and_the_next_run_completes(tmp_pa
 @pytest.mark.slow
 def test_two_runs_at_once_one_refuses_and_rows_never_interleave(tmp_path, dev_corpus):
     out = tmp_path / "out"
-    first = _cli("run", str(dev_corpus), "--output", str(out), "--batch-size", "3")
-    for line in first.stdout:
-        if "batch 1/" in line:
-            break
-    second = _cli("run", str(dev_corpus), "--output", str(out))
-    second_output, _ = second.communicate(timeout=300)
-    first.communicate(timeout=300)
-    assert second.returncode == 1
-    assert "another kommunnlp run is writing" in second_output
-    assert first.returncode == 0
+    runs = [_cli("run", str(dev_corpus), "--output", str(out), "--batch-size", "2") for _ in range(2)]
+    outputs = [process.communicate(timeout=300)[0] for process in runs]
+    codes = sorted(process.returncode for process in runs)
+    assert codes == [0, 1], outputs
+    refused = outputs[[p.returncode for p in runs].index(1)]
+    assert "another kommunnlp run is writing" in refused
     assert sql(out, "SELECT count(*) FROM runs") == [(1,)]
     assert sql(out, "SELECT count(*), count(DISTINCT doc_id) FROM documents")[0] == (33, 33)
 
