@@ -256,6 +256,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from flows.ingest import StrictModeError, ingest_flow
+    from pipeline.curation import CurationError
+    from pipeline.labels import TaxonomyError
     from pipeline.nlp import ModelNotFound
     from pipeline.store import OutputLocked, OutputWriteError
 
@@ -273,7 +275,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             strict=False, workers=args.workers, batch_size=args.batch_size, max_bytes=args.max_bytes,
             wait_seconds=args.wait, show_progress=sys.stderr.isatty(), analysis_window=window,
         )
-    except (OutputLocked, OutputWriteError, ModelNotFound) as error:
+    except (OutputLocked, OutputWriteError, ModelNotFound, TaxonomyError, CurationError) as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED
     except StrictModeError as error:  # not raised with strict=False; kept for deployments

@@ -277,6 +277,9 @@ def _sheet_verdicts(sheet, sheet_name: str, problems: list[str]) -> list[Verdict
         if not cells or all(c.value in (None, "") for c in cells):
             continue
         number = cells[0].row
+        if number > MAX_ROWS + 1:  # read-only sheets need not declare their size, so count as we go
+            problems.append(f"{sheet_name}: more than {MAX_ROWS} rows is over the row limit")
+            break
         if any(getattr(c, "data_type", None) == "f" for c in cells):
             problems.append(f"{sheet_name} row {number}: contains a formula; only values are accepted")
             continue

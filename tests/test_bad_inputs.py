@@ -6,6 +6,7 @@ import codecs
 import json
 import os
 import unicodedata
+from pathlib import Path
 
 import pytest
 from conftest import run, sql
@@ -93,10 +94,38 @@ def test_a_file_that_vanishes_between_discovery_and_reading_is_quarantined(tmp_p
                                                                "file vanished before it could be read")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_an_unreadable_file_is_quarantined(tmp_path):
-    path = tmp_path / "hemlig.txt"
-    path.write_text("Umeå kommun.")
-    path.chmod(0)
-    [outcome] = read_inputs(discover(tmp_path), {})
-    assert outcome.reason == "permission denied"
+READ_AS_NOBODY = """
+import sys
+from pathlib import Path
+from pipeline.ingest import discover, read_inputs
+[outcome] = read_inputs(discover(Path(sys.argv[1])), {})
+print(outcome.status, outcome.stage, outcome.reason, sep="|")
+"""
+
+
+def test_an_unreadable_file_is_quarantined():
+    """Root reads every file, so as root the reading runs in a child that drops to the user nobody."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from conftest import REPO
+
+    folder = Path(tempfile.mkdtemp(prefix="kommunnlp-perm-", dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        (folder / "hemlig.txt").write_text("Umeå kommun.")
+        (folder / "hemlig.txt").chmod(0)
+        demote = (lambda: (os.setgid(65534), os.setuid(65534))) if os.geteuid() == 0 else None
+        try:
+            result = subprocess.run([sys.executable, "-c", READ_AS_NOBODY, str(folder)], capture_output=True,
+                                    text=True, preexec_fn=demote, cwd=REPO, timeout=120,
+                                    env={**os.environ, "PYTHONPATH": str(REPO)})
+        except PermissionError as error:
+            pytest.skip(f"the user nobody cannot run this Python ({error}); root reads every file")
+        if result.returncode != 0 and "Permission denied" in result.stderr and "hemlig" not in result.stderr:
+            pytest.skip(f"the unprivileged user cannot run the project's Python here: {result.stderr[-300:]}")
+        assert result.stdout.strip() == "quarantined|read|permission denied", result.stderr[-2000:]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -124,7 +124,8 @@ def test_a_real_spreadsheet_program_reads_the_export(processed, tmp_path):
     assert len(csv_text.splitlines()) > 5
 
 
-@pytest.mark.parametrize("kind", ["not-a-zip", "macros", "external-links", "zip-bomb", "formula"])
+@pytest.mark.parametrize("kind", ["not-a-zip", "macros", "external-links", "zip-bomb", "formula", "xml-bomb",
+                                  "oversized-sheet"])
 def test_untrusted_workbooks_are_refused(tmp_path, kind):
     path = tmp_path / "sheet.xlsx"
     if kind == "not-a-zip":
@@ -142,6 +143,34 @@ def test_untrusted_workbooks_are_refused(tmp_path, kind):
                                                   "corrected_normalized", "comment"])
         workbook.save(path)
         expected = "formula"
+    elif kind == "oversized-sheet":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(ENTITY_SHEET)
+        sheet.append(["review_id", "verdict", "corrected_label", "corrected_normalized", "comment"])
+        for i in range(100_001):
+            sheet.append([f"E-{i}", None, None, None, None])
+        workbook.create_sheet(ROLE_SHEET).append(["review_id"])
+        workbook.save(path)
+        expected = "row limit"
+    elif kind == "xml-bomb":
+        from openpyxl import Workbook
+
+        Workbook().save(path)
+        laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+                            for i in range(1, 10))
+                  + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                  '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData>'
+                  "</worksheet>")
+        with zipfile.ZipFile(path) as original:
+            parts = {name: original.read(name) for name in original.namelist()}
+        parts["xl/worksheets/sheet1.xml"] = laughs.encode()
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in parts.items():
+                archive.writestr(name, data)
+        expected = "cannot be read|sheet 'Entiteter' is missing|DTD|entit"
     else:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("[Content_Types].xml", "<Types/>")
