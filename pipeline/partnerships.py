@@ -85,15 +85,8 @@ def _themes(text: str, after: int) -> list[str]:
     if not match:
         return []
     taxonomy = labels.load_taxonomy("cooperation_themes")
-    areas = match.group("areas")
-    return sorted({label.id for label in taxonomy.labels if _mentions(areas, label)})
-
-
-def _mentions(areas: str, label: labels.Label) -> bool:
-    words = areas.casefold().replace(",", " ").split()
-    for cue in label.cues:
-        n = len(cue.words)
-        for i in range(len(words) - n + 1):
-            if all(labels.word_matches(w, words[i + k], last=k == n - 1) for k, w in enumerate(cue.words)):
-                return True
-    return False
+    index = labels.cue_index(taxonomy)
+    matched = [index.words_in(word) for word in match.group("areas").casefold().replace(",", " ").split()]
+    positions = labels.positions_of(matched)
+    return sorted({label.id for label in taxonomy.labels
+                   if any(next(iter(labels.find_cue(cue, matched, positions)), None) for cue in label.cues)})
