@@ -7,8 +7,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.ingest import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from flows.prefect_api import EarlyApi
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 QUARANTINE_LINES = 10
@@ -255,26 +259,44 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if not Path(args.input).is_dir():
+        print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
+        return EXIT_USAGE
+    from flows.prefect_api import ApiStartError, early_api
+
+    server = early_api()  # first, so that Prefect's start-up overlaps everything below
+    from pipeline import workers as worker_pool
+
+    try:
+        _warm_workers(args)
+        return _run(args, server)
+    except ApiStartError as error:
+        print(f"kommunnlp: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        worker_pool.shutdown()
+
+
+def _run(args: argparse.Namespace, server: EarlyApi | None) -> int:
     from flows.ingest import StrictModeError, ingest_flow
+    from flows.prefect_api import using
     from pipeline.curation import CurationError
     from pipeline.labels import TaxonomyError
     from pipeline.nlp import ModelNotFound
     from pipeline.store import OutputLocked, OutputWriteError
 
-    if not Path(args.input).is_dir():
-        print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
-        return EXIT_USAGE
-    flow, window = ingest_flow, 1
+    flow, window = ingest_flow, 0
     if args.dask_address:
         from prefect_dask import DaskTaskRunner
 
         flow, window = ingest_flow.with_options(task_runner=DaskTaskRunner(address=args.dask_address)), 4
     try:
-        summary = flow(
-            input_dir=args.input, output_dir=args.output, model=args.model, force=args.force,
-            strict=False, workers=args.workers, batch_size=args.batch_size, max_bytes=args.max_bytes,
-            wait_seconds=args.wait, show_progress=sys.stderr.isatty(), analysis_window=window,
-        )
+        with using(server):
+            summary = flow(
+                input_dir=args.input, output_dir=args.output, model=args.model, force=args.force,
+                strict=False, workers=args.workers, batch_size=args.batch_size, max_bytes=args.max_bytes,
+                wait_seconds=args.wait, show_progress=sys.stderr.isatty(), analysis_window=window,
+            )
     except (OutputLocked, OutputWriteError, ModelNotFound, TaxonomyError, CurationError) as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -287,6 +309,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.strict:
             return EXIT_FAILED
     return EXIT_OK
+
+
+def _warm_workers(args: argparse.Namespace) -> None:
+    """Load the model in the worker processes while Prefect starts, when there is new input for them.
+
+    Only a head start: "new" means a file the outputs have never recorded, so
+    a run over unchanged input does not load a model it will not use. The
+    flow works the same without it.
+    """
+    if args.workers <= 1 or args.dask_address:
+        return
+    import pyarrow as pa
+
+    from pipeline import workers as worker_pool
+    from pipeline.ingest import discover
+    from pipeline.nlp import ModelNotFound, resolve_model
+    from pipeline.store import OutputStore
+
+    try:
+        model = resolve_model(args.model)
+        known = set(OutputStore(Path(args.output)).read("files", ["source_path"]).column(0).to_pylist())
+        unseen = args.force or any(d.source_path not in known for d in discover(Path(args.input)) if d.kind)
+    except (ModelNotFound, OSError, pa.ArrowException):
+        return  # the flow reports these properly
+    if unseen:
+        worker_pool.warm(args.workers, model)
 
 
 def format_summary(summary: dict, output: str) -> str:

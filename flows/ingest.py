@@ -8,6 +8,9 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from pipeline import analysis, labels
 from pipeline import workers as worker_pool
@@ -31,8 +34,8 @@ def read_batch(items: list[Discovered], previous: dict[str, str], max_bytes: int
                workers: int = 1) -> list[Outcome]:
     if workers <= 1:
         return read_inputs(items, previous, max_bytes=max_bytes, force=force)
-    shards = worker_pool.map_shards(read_each, items, workers, previous, max_bytes, force)
-    return [outcome for per_item in worker_pool.interleave(shards, workers) for outcome in per_item]
+    chunks = worker_pool.map_chunks(read_each, items, workers, previous, max_bytes, force)
+    return [outcome for chunk in chunks for per_item in chunk for outcome in per_item]
 
 
 @task(name="analyse-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -52,9 +55,13 @@ def ingest_flow(
     max_bytes: int = DEFAULT_MAX_BYTES,
     wait_seconds: float = 0.0,
     show_progress: bool = False,
-    analysis_window: int = 1,
+    analysis_window: int = 0,
 ) -> dict:
-    """Ingest every file under input_dir into the tables under output_dir; returns the run summary."""
+    """Ingest every file under input_dir into the tables under output_dir; returns the run summary.
+
+    analysis_window: batches analysed at once; 0 chooses (2 with worker processes, so they never wait
+    between batches; 1 otherwise).
+    """
     logger = get_run_logger()
     store = OutputStore(Path(output_dir))
     labels.load_all()  # a broken taxonomy file stops the run here, before any work
@@ -75,8 +82,9 @@ def ingest_flow(
         batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
         try:
             with _progress(show_progress, len(items)) as advance:
+                window = analysis_window or (2 if workers > 1 else 1)
                 for number, settled, analysed in _pipelined(batches, previous, known, summary.run_id, model_ref,
-                                                            workers, max_bytes, force, analysis_window):
+                                                            workers, max_bytes, force, window):
                     tables = batch_tables(settled, analysed, summary.run_id, label, curation)
                     store.commit(f"{summary.run_id}-b{number:05d}", tables)
                     summary.add(settled)
@@ -121,19 +129,31 @@ def _pipelined(batches, previous, known, run_id, model, workers, max_bytes, forc
             if following is None:
                 return
             number, batch = following
-            reads.append((number, read_batch.submit(batch, _known_for(batch, previous), max_bytes, force, workers)))
+            reads.append((number, read_batch.submit(_unvisited(batch), _unvisited(_known_for(batch, previous)),
+                                                    max_bytes, force, workers)))
 
     read_ahead()
     while reads or analyses:
         if reads and len(analyses) < analysis_window:
             number, read = reads.popleft()
             settled = settle(read.result(), known, run_id)
-            analysis = analyse_batch.submit(settled.documents, model, workers) if settled.documents else None
+            documents = settled.documents
+            analysis = analyse_batch.submit(_unvisited(documents), model, workers) if documents else None
             analyses.append((number, settled, analysis))
             read_ahead()
             continue
         number, settled, analysis = analyses.popleft()
         yield number, settled, analysis.result() if analysis is not None else Analysed()
+
+
+def _unvisited(value):
+    """The value wrapped so that Prefect does not walk every item of it looking for futures.
+
+    Only for Prefect's own thread-pool runner: prefect-dask hands the wrapper
+    to the task unopened, so on a Dask cluster the value goes as it is.
+    """
+    context = FlowRunContext.get()
+    return quote(value) if context and isinstance(context.task_runner, ThreadPoolTaskRunner) else value
 
 
 def _curation_changed(store: OutputStore, curation: Curation) -> bool:

@@ -1,6 +1,6 @@
 """The NLP stage: run the Swedish pipeline over a batch of documents and collect every derived row.
 
-With several workers the batch is split into shards that worker processes
+With several workers the batch is split into chunks that worker processes
 (`pipeline.workers`) analyse completely — spaCy *and* extraction — so the
 Python-heavy extraction runs in parallel too, and no spaCy Doc crosses a
 process boundary.
@@ -16,7 +16,7 @@ from pipeline import workers
 from pipeline.batches import SWEDISH, Analysed
 from pipeline.extract import extract_document
 from pipeline.ingest import DocumentRecord
-from pipeline.nlp import chunks, count_tokens, load_pipeline
+from pipeline.nlp import chunks, count_tokens, load_pipeline, remember_text
 
 NLP_BATCH_SIZE = 32
 
@@ -25,7 +25,7 @@ def analyse(documents: list[DocumentRecord], model: str, n_process: int = 1) -> 
     """Token counts for every document; entities, roles, labels and partnerships for the Swedish ones."""
     if n_process <= 1:
         return analyse_here(documents, model)
-    return _merge(documents, workers.map_shards(analyse_here, documents, n_process, model))
+    return _merge(workers.map_chunks(analyse_here, documents, n_process, model))
 
 
 def analyse_here(documents: list[DocumentRecord], model: str) -> Analysed:
@@ -39,8 +39,8 @@ def analyse_here(documents: list[DocumentRecord], model: str) -> Analysed:
     pieces = [(i, offset, piece) for i, d in enumerate(swedish) for offset, piece in chunks(d.text)]
     parsed: dict[int, list[tuple[int, Doc]]] = defaultdict(list)
     docs = nlp.pipe((p[2] for p in pieces), batch_size=NLP_BATCH_SIZE)
-    for (index, offset, _), doc in zip(pieces, docs, strict=True):
-        parsed[index].append((offset, doc))
+    for (index, offset, piece), doc in zip(pieces, docs, strict=True):
+        parsed[index].append((offset, remember_text(doc, piece)))
     for index, document in enumerate(swedish):
         spacy_docs = parsed[index]
         analysed.n_tokens[document.doc_id] = sum(len(doc) for _, doc in spacy_docs)
@@ -49,14 +49,11 @@ def analyse_here(documents: list[DocumentRecord], model: str) -> Analysed:
     return analysed
 
 
-def _merge(documents: list[DocumentRecord], results: list[Analysed]) -> Analysed:
-    """One result with rows in document order, whichever shard analysed each document."""
-    order = {d.doc_id: i for i, d in enumerate(documents)}
+def _merge(results: list[Analysed]) -> Analysed:
+    """One result from the chunks' results; chunks are contiguous and in order, so rows stay in document order."""
     merged = Analysed()
     for result in results:
         merged.n_tokens.update(result.n_tokens)
         for table, rows in result.rows.items():
             merged.rows.setdefault(table, []).extend(rows)
-    for rows in merged.rows.values():
-        rows.sort(key=lambda row: order[row["doc_id"]])  # stable: each document keeps its own row order
     return merged

@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline import labels, municipalities, organisations, partnerships, persons, places
 from pipeline.ingest import DocumentRecord
-from pipeline.nlp import sentence_of
+from pipeline.nlp import sentence_of, text_of
 from pipeline.roles import PersonMention, find_roles
 
 MODEL_LABELS = {"PER": "PERSON", "PRS": "PERSON", "ORG": "ORGANISATION", "LOC": "LOCATION", "GPE": "LOCATION"}
@@ -113,7 +113,7 @@ def _from_model(ent: Span, offset: int) -> Mention | None:
     text = ent.text
     foreign = _foreign_municipality(text)
     if foreign:
-        if foreign == text and not places.speaks_of_local_government(ent.sent.text) and not _paired(ent):
+        if foreign == text and not places.speaks_of_local_government(sentence_of(ent) or "") and not _paired(ent):
             return _mention(ent, offset, "LOCATION", text, "ner")  # a place, not a government: "bostadsbolag i Paris"
         mention = _mention(ent, offset, "MUNICIPALITY", foreign, "ner+geonames")
         mention.country = _country_after(ent)
@@ -296,7 +296,7 @@ def _entity_row(document: DocumentRecord, mention: Mention) -> dict:
 def _role_rows(document: DocumentRecord, docs: list[tuple[int, Doc]], mentions: list[Mention]) -> list[dict]:
     rows = []
     for offset, doc in docs:
-        end = offset + len(doc.text)
+        end = offset + len(text_of(doc))
         inside = [
             PersonMention(m.normalized, m.start - offset, m.end - offset)
             for m in mentions

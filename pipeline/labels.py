@@ -17,8 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from spacy.tokens import Doc, Token
+from spacy.attrs import IS_SPACE, LEMMA, LOWER
+from spacy.strings import StringStore
+from spacy.tokens import Doc
 
+from pipeline.nlp import sentence_bounds, text_of
 from pipeline.resources import PACKAGE_DIR
 
 TAXONOMY_DIR = PACKAGE_DIR / "taxonomies"
@@ -54,7 +57,7 @@ class Label:
     negatives: tuple[Cue, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: the caches below are asked per document
 class Taxonomy:
     name: str
     threshold: float
@@ -134,6 +137,11 @@ def word_matches(cue_word: str, form: str, last: bool = True) -> bool:
     return last and len(cue_word) >= 6 and any(form.endswith(cue_word + e) for e in _ENDINGS)
 
 
+Words = tuple[frozenset[str], frozenset[str]]
+_TOKEN_KEYS = "kommunnlp.lower_lemma_space"
+NO_WORDS: Words = (frozenset(), frozenset())
+
+
 class CueIndex:
     """Which cue words a word form carries, computed once per distinct form.
 
@@ -143,23 +151,38 @@ class CueIndex:
     """
 
     def __init__(self, words: Iterable[str]):
+        self.words = frozenset(words)
         self.by_length: dict[int, set[str]] = {}
-        for word in words:
+        for word in self.words:
             self.by_length.setdefault(len(word), set()).add(word)
-        self.cache: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self.cache: dict[str, Words] = {}
+        self.by_hashes: dict[tuple[int, int], Words | None] = {}
 
-    def words_in(self, form: str) -> tuple[frozenset[str], frozenset[str]]:
+    def words_in(self, form: str) -> Words:
         """(cue words matched anywhere in a cue, cue words matched only as a cue's last word)."""
         found = self.cache.get(form)
         if found is None:
             candidates = {form[:n] for n in self.by_length if len(form) >= n} | {
                 form[: len(form) - len(e)][-n:] for e in _ENDINGS if form.endswith(e) for n in self.by_length
             }
-            words = [w for n, ws in self.by_length.items() for w in ws if w in candidates or n <= 3]
+            words = candidates & self.words  # a cue word of 3 letters or less must equal the form: a candidate
             inner = frozenset(w for w in words if word_matches(w, form, last=False))
             last = frozenset(w for w in words if word_matches(w, form, last=True))
             found = self.cache[form] = (inner, last)
         return found
+
+    def token_words(self, lower: int, lemma: int, strings: StringStore) -> Words | None:
+        """Cue words a token carries in its form or its lemma (spaCy string hashes); None when none."""
+        key = (lower, lemma)
+        if key not in self.by_hashes:
+            form = strings[lower]
+            inner, last = self.words_in(form)
+            lemma_form = strings[lemma].casefold() if lemma else ""
+            if lemma_form and lemma_form != form:
+                lemma_inner, lemma_last = self.words_in(lemma_form)
+                inner, last = inner | lemma_inner, last | lemma_last
+            self.by_hashes[key] = (inner, last) if inner or last else None
+        return self.by_hashes[key]
 
 
 @lru_cache(maxsize=4)
@@ -167,16 +190,21 @@ def cue_index(taxonomy: Taxonomy) -> CueIndex:
     return CueIndex(w for label in taxonomy.labels for cue in (*label.cues, *label.negatives) for w in cue.words)
 
 
-def _token_words(index: CueIndex, token: Token) -> tuple[frozenset[str], frozenset[str]]:
-    inner, last = index.words_in(token.lower_)
-    lemma = token.lemma_.casefold() if token.lemma_ else ""
-    if lemma and lemma != token.lower_:
-        lemma_inner, lemma_last = index.words_in(lemma)
-        inner, last = inner | lemma_inner, last | lemma_last
-    return inner, last
+def doc_words(doc: Doc, index: CueIndex) -> list[Words | None]:
+    """Per token, the cue words it carries (None for spaces and most words), read from spaCy's arrays.
+
+    Labelling looks at every token of every document; reading hashes from
+    `Doc.to_array` and caching per (form, lemma) avoids building a Token object
+    per word, which was most of the labelling time.
+    """
+    strings = doc.vocab.strings
+    if _TOKEN_KEYS not in doc.user_data:  # shared by the taxonomies
+        doc.user_data[_TOKEN_KEYS] = doc.to_array([LOWER, LEMMA, IS_SPACE]).tolist()
+    return [None if space else index.token_words(lower, lemma, strings)
+            for lower, lemma, space in doc.user_data[_TOKEN_KEYS]]
 
 
-Matched = list[tuple[frozenset[str], frozenset[str]]]
+Matched = list[Words]
 Positions = dict[tuple[str, bool], list[int]]
 
 
@@ -233,13 +261,17 @@ def cue_starts(taxonomy: Taxonomy) -> dict[tuple[str, bool], list[tuple[Label, C
 
 def find_hits(doc: Doc, taxonomy: Taxonomy, title_end: int, text: str | None = None) -> list[Hit]:
     """Every cue hit outside lists and negative phrases, with its position factor."""
-    excluded = list_lines(doc.text if text is None else text)
+    excluded = list_lines(text_of(doc) if text is None else text)
     index = cue_index(taxonomy)
     starts = cue_starts(taxonomy)
     hits: list[Hit] = []
-    for sentence in doc.sents:
+    words = doc_words(doc, index)
+    for first_token, end_token in sentence_bounds(doc) or [(0, len(doc))]:
+        if not any(words[first_token:end_token]):
+            continue
+        sentence = doc[first_token:end_token]
         tokens = [t for t in sentence if not t.is_space]
-        matched = [_token_words(index, t) for t in tokens]
+        matched = [words[t.i] or NO_WORDS for t in tokens]
         positions = positions_of(matched)
         candidates = [pair for key in positions if key in starts for pair in starts[key]]
         if not candidates:
@@ -287,7 +319,7 @@ def classify(docs: list[tuple[int, Doc]], taxonomy: Taxonomy) -> list[LabelResul
     """Labels for one document analysed in chunks; offsets are absolute."""
     hits: list[Hit] = []
     for offset, doc in docs:
-        text = doc.text
+        text = text_of(doc)
         heading = title_end(text) if offset == 0 else 0
         for hit in find_hits(doc, taxonomy, heading, text):
             hit.start += offset

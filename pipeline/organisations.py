@@ -84,7 +84,9 @@ def clean_org_text(text: str) -> str | None:
 def _patterns(gazetteer: Gazetteer) -> dict[str, list[list[dict]]]:
     title = {"IS_TITLE": True, "IS_ALPHA": True}
     name = {"IS_TITLE": True, "IS_STOP": False}  # "För Digidem Lab" is not a name
-    title_or_upper = {"SHAPE": {"REGEX": r"^(X|Xx+|X+)$"}, "IS_STOP": False}
+    # Title case or all capitals; spaCy's shapes stop after four of a kind ("Xxxxx", "XXXX"), and a
+    # list of them is a set look-up where a regex would run on every token.
+    title_or_upper = {"SHAPE": {"IN": ["X", "Xx", "Xxx", "Xxxx", "Xxxxx", "XX", "XXX", "XXXX"]}, "IS_STOP": False}
     heads = "|".join(re.escape(h) for h in gazetteer.head_words)
     head_regex = rf"^[A-ZÅÄÖ][\w-]*({heads})$"
     names = sorted(gazetteer.name_words)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from pipeline.nlp import sentence_of
+from pipeline.nlp import sentence_of, text_of
 from pipeline.persons import load_roles
 
 _PARTY = r"\((?P<party>[A-ZÅÄÖ]{1,2})\)"
@@ -68,7 +68,7 @@ class RoleLink:
 def find_roles(doc: Doc, persons: list[PersonMention]) -> list[RoleLink]:
     """Every role the text gives a person, at most once per (person, role)."""
     links: list[RoleLink] = []
-    text = doc.text
+    text = text_of(doc)
     for index, person in enumerate(persons):
         before = _before_name(doc, text, person)
         if not before and index > 0 and re.fullmatch(r"\s+och\s+", text[persons[index - 1].end : person.start]):

@@ -4,11 +4,17 @@ Workers come from a forkserver: clean single-threaded children (safe beside
 Prefect's threads) that keep loaded models between batches. The forkserver
 preloads nothing, so it stays small; each worker imports the library itself.
 They live until `shutdown()`, which the flow calls when a run ends.
+
+Work goes out in small contiguous chunks rather than one shard per worker, so
+a worker that finishes early takes the next chunk (of this batch or the next
+one) instead of waiting for the slowest shard.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from threading import Lock
@@ -16,6 +22,10 @@ from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+CHUNKS_PER_WORKER = 4
+# Workers yield to the process that feeds them (and to Prefect's API server): starved of CPU, those
+# would leave both workers idle; a worker needs no priority to use every cycle nobody else wants.
+NICENESS = 5
 _pools: dict[int, ProcessPoolExecutor] = {}
 _lock = Lock()
 
@@ -25,21 +35,30 @@ def pool(workers: int) -> ProcessPoolExecutor:
         existing = _pools.get(workers)
         if existing is None:
             context = multiprocessing.get_context("forkserver")
-            existing = _pools[workers] = ProcessPoolExecutor(workers, mp_context=context)
+            existing = _pools[workers] = ProcessPoolExecutor(workers, mp_context=context, initializer=os.nice,
+                                                             initargs=(NICENESS,))
         return existing
 
 
-def map_shards(function: Callable[..., R], items: Sequence[T], workers: int, *args) -> list[R]:
-    """function(shard, *args) for `workers` interleaved shards of items, in worker processes."""
-    shards = [list(items[i::workers]) for i in range(workers)]
+def warm(workers: int, model: str) -> None:
+    """Start the workers and load the model in each now, without waiting for it.
+
+    Loading takes a few seconds per worker; begun early it overlaps whatever
+    the run does first (starting Prefect's API, discovering files) instead of
+    holding up the first batch.
+    """
+    from pipeline.nlp import preload
+
     executor = pool(workers)
-    return list(executor.map(function, shards, *[[a] * len(shards) for a in args]))
+    for _ in range(workers):  # each submission starts a worker until there are `workers`
+        executor.submit(preload, model)
 
 
-def interleave(shard_results: list[list[R]], workers: int) -> list[R]:
-    """Undo map_shards' interleaving: item i came back in shard i % workers at position i // workers."""
-    total = sum(len(r) for r in shard_results)
-    return [shard_results[i % workers][i // workers] for i in range(total)]
+def map_chunks(function: Callable[..., R], items: Sequence[T], workers: int, *args) -> list[R]:
+    """function(chunk, *args) for contiguous chunks of items, in worker processes; one result per chunk, in order."""
+    size = max(1, math.ceil(len(items) / (workers * CHUNKS_PER_WORKER)))
+    chunks = [list(items[i : i + size]) for i in range(0, len(items), size)]
+    return list(pool(workers).map(function, chunks, *[[a] * len(chunks) for a in args]))
 
 
 def shutdown() -> None:

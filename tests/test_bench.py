@@ -19,5 +19,6 @@ def test_bench_measures_both_pipelines_and_writes_json(tmp_path, capsys):
     assert result["size"] == 40
     assert result["bare"]["documents"] == 40 and result["bare"]["tokens"] > 1_000
     assert result["full"]["documents"] == 40 and result["full"]["peak_rss_mib"] > 0
+    assert 0 < result["full"]["flow_ms_per_doc"] < result["full"]["ms_per_doc"]
     assert result["ratio_full_to_bare"] > 0
     assert result["no_change_unchanged"] == 40

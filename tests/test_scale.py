@@ -122,3 +122,32 @@ def test_a_real_dask_cluster_gives_the_same_rows_as_a_local_run(tmp_path, dev_co
         for process in (*workers, scheduler):
             process.wait(timeout=30)
     assert _rows(tmp_path / "local") == _rows(tmp_path / "dask")
+
+
+@pytest.mark.slow
+def test_the_command_starts_its_own_prefect_api_early_and_leaves_no_process_behind(tmp_path):
+    """No PREFECT_API_URL: `kommunnlp run` starts Prefect's server itself, runs, and stops it on exit."""
+    import psutil
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")  # its own database, not the user's
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", str(EXAMPLES), "--output", str(out),
+                                "--workers", "2", "--json"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-3000:]
+    assert '"new": 6' in stdout
+    assert sql(out, "SELECT count(*) FROM documents") == [(6,)]
+    assert (tmp_path / "prefect-home" / "prefect.db").exists()  # the run was recorded by a real server
+    time.sleep(0.5)
+    left = [p.info for p in psutil.process_iter(["pid", "name", "status"])
+            if _session_of(p) == process.pid and p.info["status"] != psutil.STATUS_ZOMBIE]
+    assert left == [], f"processes outlived the run: {left}"
+
+
+def _session_of(process) -> int | None:
+    try:
+        return os.getsid(process.pid)
+    except OSError:
+        return None
