@@ -259,9 +259,9 @@ def cue_starts(taxonomy: Taxonomy) -> dict[tuple[str, bool], list[tuple[Label, C
     return starts
 
 
-def find_hits(doc: Doc, taxonomy: Taxonomy, title_end: int, text: str | None = None) -> list[Hit]:
+def find_hits(doc: Doc, taxonomy: Taxonomy, title_end: int) -> list[Hit]:
     """Every cue hit outside lists and negative phrases, with its position factor."""
-    excluded = list_lines(text_of(doc) if text is None else text)
+    excluded = list_lines(text_of(doc))
     index = cue_index(taxonomy)
     starts = cue_starts(taxonomy)
     hits: list[Hit] = []
@@ -319,9 +319,8 @@ def classify(docs: list[tuple[int, Doc]], taxonomy: Taxonomy) -> list[LabelResul
     """Labels for one document analysed in chunks; offsets are absolute."""
     hits: list[Hit] = []
     for offset, doc in docs:
-        text = text_of(doc)
-        heading = title_end(text) if offset == 0 else 0
-        for hit in find_hits(doc, taxonomy, heading, text):
+        heading = title_end(text_of(doc)) if offset == 0 else 0
+        for hit in find_hits(doc, taxonomy, heading):
             hit.start += offset
             hit.end += offset
             hits.append(hit)
