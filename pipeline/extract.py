@@ -70,11 +70,11 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]]) -> d
             ])
         ],
     }
-    for name, taxonomy in labels.load_all().items():
+    for name, results in labels.classify(docs, labels.load_all()).items():
         rows[name] = [
             {"doc_id": document.doc_id, "source_path": document.source_path, "label": r.label, "score": r.score,
              "evidence": r.evidence, "start_char": r.start, "end_char": r.end}
-            for r in labels.classify(docs, taxonomy)
+            for r in results
         ]
     return rows
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from spacy.attrs import IS_SPACE, LEMMA, LOWER
+from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER
 from spacy.strings import StringStore
 from spacy.tokens import Doc
 
@@ -138,7 +138,6 @@ def word_matches(cue_word: str, form: str, last: bool = True) -> bool:
 
 
 Words = tuple[frozenset[str], frozenset[str]]
-_TOKEN_KEYS = "kommunnlp.lower_lemma_space"
 NO_WORDS: Words = (frozenset(), frozenset())
 
 
@@ -185,23 +184,31 @@ class CueIndex:
         return self.by_hashes[key]
 
 
-@lru_cache(maxsize=4)
-def cue_index(taxonomy: Taxonomy) -> CueIndex:
-    return CueIndex(w for label in taxonomy.labels for cue in (*label.cues, *label.negatives) for w in cue.words)
+@lru_cache(maxsize=8)
+def cue_index(*taxonomies: Taxonomy) -> CueIndex:
+    """One index over the cue words of the taxonomies given: a document's tokens are looked up once for all."""
+    return CueIndex(w for taxonomy in taxonomies for label in taxonomy.labels
+                    for cue in (*label.cues, *label.negatives) for w in cue.words)
 
 
-def doc_words(doc: Doc, index: CueIndex) -> list[Words | None]:
-    """Per token, the cue words it carries (None for spaces and most words), read from spaCy's arrays.
+_UNSEEN = object()  # a form not yet looked up
+
+
+def doc_words(rows: list[list[int]], index: CueIndex, strings: StringStore) -> list:
+    """Per token, the cue words it carries (None for spaces and most words), from spaCy's arrays.
 
     Labelling looks at every token of every document; reading hashes from
     `Doc.to_array` and caching per (form, lemma) avoids building a Token object
-    per word, which was most of the labelling time.
+    per word, and the plain dictionary look-up keeps a method call off the
+    common path (a form seen before).
     """
-    strings = doc.vocab.strings
-    if _TOKEN_KEYS not in doc.user_data:  # shared by the taxonomies
-        doc.user_data[_TOKEN_KEYS] = doc.to_array([LOWER, LEMMA, IS_SPACE]).tolist()
-    return [None if space else index.token_words(lower, lemma, strings)
-            for lower, lemma, space in doc.user_data[_TOKEN_KEYS]]
+    seen = index.by_hashes.get
+    words = [None if space else seen((lower, lemma), _UNSEEN) for lower, lemma, space, _, _ in rows]
+    if _UNSEEN in words:
+        for i, (lower, lemma, *_) in enumerate(rows):
+            if words[i] is _UNSEEN:
+                words[i] = index.token_words(lower, lemma, strings)
+    return words
 
 
 Matched = list[Words]
@@ -259,35 +266,37 @@ def cue_starts(taxonomy: Taxonomy) -> dict[tuple[str, bool], list[tuple[Label, C
     return starts
 
 
-def find_hits(doc: Doc, taxonomy: Taxonomy, title_end: int) -> list[Hit]:
-    """Every cue hit outside lists and negative phrases, with its position factor."""
-    excluded = list_lines(text_of(doc))
-    index = cue_index(taxonomy)
-    starts = cue_starts(taxonomy)
-    hits: list[Hit] = []
-    words = doc_words(doc, index)
+def find_hits(doc: Doc, taxonomies: Mapping[str, Taxonomy], title_end: int) -> dict[str, list[Hit]]:
+    """Every cue hit outside lists and negative phrases, with its position factor, per taxonomy."""
+    text = text_of(doc)
+    excluded = list_lines(text)
+    starts = {name: cue_starts(taxonomy) for name, taxonomy in taxonomies.items()}
+    hits: dict[str, list[Hit]] = {name: [] for name in taxonomies}
+    rows = doc.to_array([LOWER, LEMMA, IS_SPACE, IDX, LENGTH]).tolist()  # per token; IDX: its character offset
+    words = doc_words(rows, cue_index(*taxonomies.values()), doc.vocab.strings)
     for first_token, end_token in sentence_bounds(doc) or [(0, len(doc))]:
         if not any(words[first_token:end_token]):
             continue
-        sentence = doc[first_token:end_token]
-        tokens = [t for t in sentence if not t.is_space]
-        matched = [words[t.i] or NO_WORDS for t in tokens]
+        tokens = [rows[i] for i in range(first_token, end_token) if not rows[i][2]]
+        matched = [words[i] or NO_WORDS for i in range(first_token, end_token) if not rows[i][2]]
         positions = positions_of(matched)
-        candidates = [pair for key in positions if key in starts for pair in starts[key]]
-        if not candidates:
-            continue
-        blocked: dict[str, list[tuple[int, int]]] = {}
-        for label, cue in candidates:
-            if label.id not in blocked:
-                blocked[label.id] = [span for neg in label.negatives for span in find_cue(neg, matched, positions)]
-            for first, last in find_cue(cue, matched, positions):
-                if any(b_first <= last and first <= b_last for b_first, b_last in blocked[label.id]):
-                    continue
-                start, end = tokens[first].idx, tokens[last].idx + len(tokens[last])
-                if any(s <= start < e for s, e in excluded):
-                    continue
-                factor = TITLE_FACTOR if start < title_end else 1.0
-                hits.append(Hit(label.id, cue, start, end, factor, sentence.text.strip()))
+        last_token = rows[end_token - 1]
+        sentence = text[rows[first_token][3] : last_token[3] + last_token[4]].strip()
+        for name, first_words in starts.items():
+            candidates = [pair for key in positions if key in first_words for pair in first_words[key]]
+            blocked: dict[str, list[tuple[int, int]]] = {}
+            for label, cue in candidates:
+                if label.id not in blocked:
+                    blocked[label.id] = [span for neg in label.negatives
+                                         for span in find_cue(neg, matched, positions)]
+                for first, last in find_cue(cue, matched, positions):
+                    if any(b_first <= last and first <= b_last for b_first, b_last in blocked[label.id]):
+                        continue
+                    start, end = tokens[first][3], tokens[last][3] + tokens[last][4]
+                    if any(s <= start < e for s, e in excluded):
+                        continue
+                    factor = TITLE_FACTOR if start < title_end else 1.0
+                    hits[name].append(Hit(label.id, cue, start, end, factor, sentence))
     return hits
 
 
@@ -315,13 +324,14 @@ def title_end(text: str) -> int:
     return len(first) if len(first.split()) <= 15 and not first.rstrip().endswith(".") else 0
 
 
-def classify(docs: list[tuple[int, Doc]], taxonomy: Taxonomy) -> list[LabelResult]:
-    """Labels for one document analysed in chunks; offsets are absolute."""
-    hits: list[Hit] = []
+def classify(docs: list[tuple[int, Doc]], taxonomies: Mapping[str, Taxonomy]) -> dict[str, list[LabelResult]]:
+    """Labels of every taxonomy for one document analysed in chunks; offsets are absolute."""
+    hits: dict[str, list[Hit]] = {name: [] for name in taxonomies}
     for offset, doc in docs:
         heading = title_end(text_of(doc)) if offset == 0 else 0
-        for hit in find_hits(doc, taxonomy, heading):
-            hit.start += offset
-            hit.end += offset
-            hits.append(hit)
-    return score_labels(hits, taxonomy)
+        for name, found in find_hits(doc, taxonomies, heading).items():
+            for hit in found:
+                hit.start += offset
+                hit.end += offset
+            hits[name].extend(found)
+    return {name: score_labels(hits[name], taxonomy) for name, taxonomy in taxonomies.items()}

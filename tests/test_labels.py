@@ -83,8 +83,10 @@ def test_a_passing_weak_mention_is_not_enough(nlp):
 
 def test_a_cue_in_the_title_counts_more(nlp):
     taxonomy = labels.load_taxonomy("dialogue_methods")
-    title = labels.classify([(0, nlp("Ny medborgarbudget i Ersboda\n\nKommunen satsar pengar."))], taxonomy)
-    body = labels.classify([(0, nlp("Kommunen satsar pengar.\n\nEn ny medborgarbudget i Ersboda."))], taxonomy)
+    title = labels.classify([(0, nlp("Ny medborgarbudget i Ersboda\n\nKommunen satsar pengar."))],
+                            {"dialogue_methods": taxonomy})["dialogue_methods"]
+    body = labels.classify([(0, nlp("Kommunen satsar pengar.\n\nEn ny medborgarbudget i Ersboda."))],
+                           {"dialogue_methods": taxonomy})["dialogue_methods"]
     assert title[0].score > body[0].score
 
 
@@ -111,4 +113,5 @@ def test_an_analyst_can_add_a_label_without_code(tmp_path, nlp):
     (tmp_path / "dialogue_methods.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     taxonomy = labels.load_taxonomy("dialogue_methods", tmp_path)
     doc = nlp("Kommunen ordnade ett hackathon för unga utvecklare.")
-    assert "hackathon" in {r.label for r in labels.classify([(0, doc)], taxonomy)}
+    found = labels.classify([(0, doc)], {"dialogue_methods": taxonomy})["dialogue_methods"]
+    assert "hackathon" in {r.label for r in found}
