@@ -268,7 +268,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import workers as worker_pool
 
     try:
-        _warm_workers(args)
+        _warm_workers(args)  # next, so that the model loads meanwhile too
         return _run(args, server)
     except ApiStartError as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
@@ -324,17 +324,15 @@ def _warm_workers(args: argparse.Namespace) -> None:
 
     from pipeline import workers as worker_pool
     from pipeline.ingest import discover
-    from pipeline.nlp import ModelNotFound, resolve_model
     from pipeline.store import OutputStore
 
     try:
-        model = resolve_model(args.model)
         known = set(OutputStore(Path(args.output)).read("files", ["source_path"]).column(0).to_pylist())
         unseen = args.force or any(d.source_path not in known for d in discover(Path(args.input)) if d.kind)
-    except (ModelNotFound, OSError, pa.ArrowException):
+    except (OSError, pa.ArrowException):
         return  # the flow reports these properly
     if unseen:
-        worker_pool.warm(args.workers, model)
+        worker_pool.warm(args.workers, args.model)  # the workers find the model: spaCy is not imported here
 
 
 def format_summary(summary: dict, output: str) -> str:

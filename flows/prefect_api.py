@@ -77,6 +77,8 @@ class EarlyApi:
 
     def stop(self) -> None:
         """Stop the server and wait for it, as Prefect does with its own (its database closes cleanly)."""
+        if self.log.closed:  # stopped already
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -89,19 +91,14 @@ class EarlyApi:
 def early_api() -> EarlyApi | None:
     """Start a temporary API now when runs would otherwise get Prefect's ephemeral one.
 
-    Returns the server (run the flow inside `using(server)`), or None when a
-    server is configured or ephemeral mode is switched off (then Prefect
-    behaves as it always does). The server stops when the process exits.
+    Returns the server (run the flow inside `using(server)`), or None when
+    `PREFECT_API_URL` is set. Prefect's settings are not imported here (that
+    alone takes a second): a server configured in the active profile is found
+    in `using()`, which then stops this one. The server stops when the process exits.
     """
     if os.environ.get("PREFECT_API_URL"):
         return None
-    server = EarlyApi()  # before importing Prefect's settings, which alone takes a second
-    from prefect.settings import get_current_settings
-
-    settings = get_current_settings()
-    if settings.api.url or not settings.server.ephemeral.enabled:  # configured in the active profile
-        server.stop()
-        return None
+    server = EarlyApi()
     # Stopped at exit, as Prefect stops its own: exit handlers run last-registered first, so Prefect's
     # log and event workers (registered during the run) deliver their last messages before it goes.
     atexit.register(server.stop)
@@ -110,12 +107,25 @@ def early_api() -> EarlyApi | None:
 
 @contextlib.contextmanager
 def using(server: EarlyApi | None) -> Iterator[None]:
-    """Point Prefect at the early server for the duration of the block."""
+    """Point Prefect at the early server for the duration of the block.
+
+    When the active profile configures a server, or switches ephemeral mode
+    off, the early server is stopped and Prefect behaves as it always does.
+    """
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    settings = get_current_settings()
+    if server is not None and (settings.api.url or not settings.server.ephemeral.enabled):
+        server.stop()
+        server = None
     if server is None:
         yield
         return
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
     server.wait_until_ready()
     # Heartbeats let a server notice that a run crashed. This server ends with the process, so nobody
     # would notice, and stopping the heartbeat thread costs up to a second at the end of every run.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import gc
 import multiprocessing
 from collections.abc import Iterator
@@ -70,9 +71,13 @@ def load_pipeline(model: str) -> Language:
     return nlp
 
 
-def preload(model: str) -> None:
-    """Load the pipeline into this process's cache (returns nothing, so a worker can run it)."""
-    load_pipeline(model)
+def preload(model: str | None) -> None:
+    """Load the pipeline `--model` names into this process's cache (returns nothing, so a worker can run it).
+
+    A model that cannot be found is no error here: the run reports it.
+    """
+    with contextlib.suppress(ModelNotFound):
+        load_pipeline(resolve_model(model))
 
 
 @Language.component("kommunnlp_line_breaks")

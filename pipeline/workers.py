@@ -40,18 +40,23 @@ def pool(workers: int) -> ProcessPoolExecutor:
         return existing
 
 
-def warm(workers: int, model: str) -> None:
+def warm(workers: int, model: str | None) -> None:
     """Start the workers and load the model in each now, without waiting for it.
 
     Loading takes a few seconds per worker; begun early it overlaps whatever
     the run does first (starting Prefect's API, discovering files) instead of
     holding up the first batch.
     """
-    from pipeline.nlp import preload
-
     executor = pool(workers)
     for _ in range(workers):  # each submission starts a worker until there are `workers`
-        executor.submit(preload, model)
+        executor.submit(_preload, model)
+
+
+def _preload(model: str | None) -> None:
+    """In a worker: imported here, so that the process warming the workers need not import spaCy."""
+    from pipeline.nlp import preload
+
+    preload(model)
 
 
 def map_chunks(function: Callable[..., R], items: Sequence[T], workers: int, *args) -> list[R]:

@@ -146,6 +146,27 @@ def test_the_command_starts_its_own_prefect_api_early_and_leaves_no_process_behi
     assert left == [], f"processes outlived the run: {left}"
 
 
+@pytest.mark.slow
+def test_a_server_configured_in_the_profile_is_used_and_none_is_started(tmp_path):
+    """PREFECT_API_URL in the active profile (not the environment): the run goes there, as with Prefect."""
+    from prefect.client.orchestration import get_client
+
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    url = _env()["PREFECT_API_URL"]
+    (home / "profiles.toml").write_text(f'active = "default"\n[profiles.default]\nPREFECT_API_URL = "{url}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
+    env["PREFECT_HOME"] = str(home)
+    with get_client(sync_client=True) as client:
+        before = client.count_flow_runs()
+        result = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(EXAMPLES), "--output",
+                                 str(tmp_path / "out"), "--workers", "2"], env=env, capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert client.count_flow_runs() == before + 1  # recorded by the configured server
+    assert not (home / "prefect.db").exists()  # and no temporary server of its own
+
+
 def _session_of(process) -> int | None:
     try:
         return os.getsid(process.pid)
