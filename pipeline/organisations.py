@@ -14,9 +14,10 @@ from functools import lru_cache
 
 import yaml
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from pipeline.matching import add_patterns, flag_matcher
 from pipeline.resources import DATA_DIR
 
 GAZETTEER_FILE = DATA_DIR / "organisations.yaml"
@@ -127,9 +128,9 @@ class OrganisationMatcher:
         gazetteer = load_gazetteer()
         self.phrases = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.phrases.add("ORG", [nlp.make_doc(form) for form in sorted(gazetteer.canonical)])
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = flag_matcher(nlp.vocab)
         for key, patterns in _patterns(gazetteer).items():
-            self.matcher.add(key, patterns, greedy="LONGEST")
+            add_patterns(self.matcher, key, patterns, greedy="LONGEST")
 
     def __call__(self, doc: Doc) -> Doc:
         doc.spans[GAZETTEER_KEY] = [Span(doc, s, e, label="ORG") for _, s, e in self.phrases(doc)]

@@ -14,9 +14,9 @@ from functools import lru_cache
 
 import yaml
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
+from pipeline.matching import add_patterns, flag_matcher
 from pipeline.resources import DATA_DIR
 
 ROLES_FILE = DATA_DIR / "roles.yaml"
@@ -121,24 +121,24 @@ class PersonMatcher:
         lexicon = load_roles()
         name_token = {"IS_TITLE": True, "TEXT": {"REGEX": _NAME_PART.pattern}}
         heads = "|".join(re.escape(h) for h in lexicon.heads)
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = flag_matcher(nlp.vocab)
         # "säger Anna Berg"; and "säger Pierre." when a lone first name ends the clause after a verb of
         # speaking (not after "enligt", which as often introduces an organisation or a report)
         verbs = {"LOWER": {"IN": sorted(lexicon.speech_verbs)}}
         said = {"LOWER": {"IN": sorted(lexicon.speech_verbs - {"enligt"})}}
         full_name = [verbs, name_token, name_token, {**name_token, "OP": "{0,2}"}]
         first_name = [said, name_token, {"IS_PUNCT": True, "ORTH": {"NOT_IN": ["-"]}}]
-        self.matcher.add("SPEECH", [full_name, first_name], greedy="LONGEST")
+        add_patterns(self.matcher, "SPEECH", [full_name, first_name], greedy="LONGEST")
         # "Sharif Shawky är landskapsarkitekt …", "Anna Berg, projektledare …"
         role_word = {"LOWER": {"REGEX": rf"({heads})$"}, "IS_LOWER": True}
-        self.matcher.add(
-            "APPOSITION",
+        add_patterns(
+            self.matcher, "APPOSITION",
             [[name_token, name_token, {**name_token, "OP": "?"}, {"LOWER": {"IN": [",", "är", "var", "blir"]}},
               role_word]],
             greedy="LONGEST",
         )
-        self.matcher.add(
-            "ROLE",
+        add_patterns(
+            self.matcher, "ROLE",
             [[{"LOWER": {"REGEX": rf"({heads})$"}}, name_token, name_token, {**name_token, "OP": "{0,2}"}]],
             greedy="LONGEST",
         )
