@@ -21,7 +21,9 @@ applies everywhere. An `ej entitet` verdict for the same entity in
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -50,12 +52,23 @@ class Curation:
     sha256: str | None = None
 
     def entity_rules(self, doc_id: str, label: str, normalized: str) -> list[dict]:
-        return [r for r in self.rules if r["table"] == "entities" and r["doc_id"] in (doc_id, EVERYWHERE)
-                and r["label"] == label and r["normalized"] == normalized]
+        return [r for r in self._by_target.get(("entities", label, normalized), ())
+                if r["doc_id"] in (doc_id, EVERYWHERE)]
 
     def role_rules(self, doc_id: str, person: str, role: str) -> list[dict]:
-        return [r for r in self.rules if r["table"] == "person_roles" and r["doc_id"] in (doc_id, EVERYWHERE)
-                and r["person"] == person and r["role"] == role]
+        return [r for r in self._by_target.get(("person_roles", person, role), ())
+                if r["doc_id"] in (doc_id, EVERYWHERE)]
+
+    @cached_property
+    def _by_target(self) -> dict[tuple[str, str, str], list[dict]]:
+        """The rules (in file order) by the row values they match: every row of every run asks."""
+        index: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+        for rule in self.rules:
+            if rule["table"] == "entities":
+                index[("entities", rule["label"], rule["normalized"])].append(rule)
+            else:
+                index[("person_roles", rule["person"], rule["role"])].append(rule)
+        return index
 
 
 def curation_path(output_dir: Path) -> Path:
