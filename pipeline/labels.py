@@ -277,8 +277,9 @@ def find_hits(doc: Doc, taxonomies: Mapping[str, Taxonomy], title_end: int) -> d
     for first_token, end_token in sentence_bounds(doc) or [(0, len(doc))]:
         if not any(words[first_token:end_token]):
             continue
-        tokens = [rows[i] for i in range(first_token, end_token) if not rows[i][2]]
-        matched = [words[i] or NO_WORDS for i in range(first_token, end_token) if not rows[i][2]]
+        kept = [i for i in range(first_token, end_token) if not rows[i][2]]  # the sentence's non-space tokens
+        tokens = [rows[i] for i in kept]
+        matched = [words[i] or NO_WORDS for i in kept]
         positions = positions_of(matched)
         last_token = rows[end_token - 1]
         sentence = text[rows[first_token][3] : last_token[3] + last_token[4]].strip()
