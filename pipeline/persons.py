@@ -130,7 +130,8 @@ class PersonMatcher:
         first_name = [said, name_token, {"IS_PUNCT": True, "ORTH": {"NOT_IN": ["-"]}}]
         add_patterns(self.matcher, "SPEECH", [full_name, first_name], greedy="LONGEST")
         # "Sharif Shawky är landskapsarkitekt …", "Anna Berg, projektledare …"
-        role_word = {"LOWER": {"REGEX": rf"({heads})$"}, "IS_LOWER": True}
+        role_head = {"LOWER": {"REGEX": rf"({heads})$"}}  # "projektledare", "förvaltningschef"
+        role_word = {**role_head, "IS_LOWER": True}
         add_patterns(
             self.matcher, "APPOSITION",
             [[name_token, name_token, {**name_token, "OP": "?"}, {"LOWER": {"IN": [",", "är", "var", "blir"]}},
@@ -139,7 +140,7 @@ class PersonMatcher:
         )
         add_patterns(
             self.matcher, "ROLE",
-            [[{"LOWER": {"REGEX": rf"({heads})$"}}, name_token, name_token, {**name_token, "OP": "{0,2}"}]],
+            [[role_head, name_token, name_token, {**name_token, "OP": "{0,2}"}]],
             greedy="LONGEST",
         )
 
