@@ -262,14 +262,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not Path(args.input).is_dir():
         print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
         return EXIT_USAGE
-    from flows.prefect_api import ApiStartError, early_api
+    from flows.prefect_api import ApiStartError, early_api, unless_configured
 
     server = early_api()  # first, so that Prefect's start-up overlaps everything below
     from pipeline import workers as worker_pool
 
     try:
         _warm_workers(args)  # next, so that the model loads meanwhile too
-        return _run(args, server)
+        return _run(args, unless_configured(server))
     except ApiStartError as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED

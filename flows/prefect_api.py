@@ -6,7 +6,8 @@ five seconds on a 2-core machine, on every run. `early_api()` starts the same
 server (Prefect's own app, run by uvicorn with the settings Prefect gives its
 ephemeral server) as the first thing the CLI does, so that its start-up
 overlaps the CLI's own imports and the worker processes loading the model.
-With a configured server nothing is started.
+With `PREFECT_API_URL` set nothing is started; when the active profile
+configures a server, the temporary one is stopped before the flow begins.
 """
 
 from __future__ import annotations
@@ -91,10 +92,10 @@ class EarlyApi:
 def early_api() -> EarlyApi | None:
     """Start a temporary API now when runs would otherwise get Prefect's ephemeral one.
 
-    Returns the server (run the flow inside `using(server)`), or None when
-    `PREFECT_API_URL` is set. Prefect's settings are not imported here (that
-    alone takes a second): a server configured in the active profile is found
-    in `using()`, which then stops this one. The server stops when the process exits.
+    Returns the server, or None when `PREFECT_API_URL` is set. Prefect's
+    settings are not imported first (that alone takes a second): pass the
+    server to `unless_configured` once the workers are on their way. The
+    server stops when the process exits.
     """
     if os.environ.get("PREFECT_API_URL"):
         return None
@@ -105,27 +106,28 @@ def early_api() -> EarlyApi | None:
     return server
 
 
-@contextlib.contextmanager
-def using(server: EarlyApi | None) -> Iterator[None]:
-    """Point Prefect at the early server for the duration of the block.
-
-    When the active profile configures a server, or switches ephemeral mode
-    off, the early server is stopped and Prefect behaves as it always does.
-    """
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-        get_current_settings,
-        temporary_settings,
-    )
+def unless_configured(server: EarlyApi | None) -> EarlyApi | None:
+    """The early server, or None (and the server stopped) when the active profile configures a server
+    or switches ephemeral mode off: then Prefect behaves as it always does."""
+    if server is None:
+        return None
+    from prefect.settings import get_current_settings
 
     settings = get_current_settings()
-    if server is not None and (settings.api.url or not settings.server.ephemeral.enabled):
+    if settings.api.url or not settings.server.ephemeral.enabled:
         server.stop()
-        server = None
+        return None
+    return server
+
+
+@contextlib.contextmanager
+def using(server: EarlyApi | None) -> Iterator[None]:
+    """Point Prefect at the early server for the duration of the block."""
     if server is None:
         yield
         return
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
     server.wait_until_ready()
     # Heartbeats let a server notice that a run crashed. This server ends with the process, so nobody
     # would notice, and stopping the heartbeat thread costs up to a second at the end of every run.
