@@ -21,7 +21,7 @@ from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER
 from spacy.strings import StringStore
 from spacy.tokens import Doc
 
-from pipeline.nlp import sentence_bounds, text_of
+from pipeline.nlp import sentence_bounds, sentence_text, text_of
 from pipeline.resources import PACKAGE_DIR
 
 TAXONOMY_DIR = PACKAGE_DIR / "taxonomies"
@@ -268,8 +268,7 @@ def cue_starts(taxonomy: Taxonomy) -> dict[tuple[str, bool], list[tuple[Label, C
 
 def find_hits(doc: Doc, taxonomies: Mapping[str, Taxonomy], title_end: int) -> dict[str, list[Hit]]:
     """Every cue hit outside lists and negative phrases, with its position factor, per taxonomy."""
-    text = text_of(doc)
-    excluded = list_lines(text)
+    excluded = list_lines(text_of(doc))
     starts = {name: cue_starts(taxonomy) for name, taxonomy in taxonomies.items()}
     hits: dict[str, list[Hit]] = {name: [] for name in taxonomies}
     rows = doc.to_array([LOWER, LEMMA, IS_SPACE, IDX, LENGTH]).tolist()  # per token; IDX: its character offset
@@ -281,8 +280,7 @@ def find_hits(doc: Doc, taxonomies: Mapping[str, Taxonomy], title_end: int) -> d
         tokens = [rows[i] for i in kept]
         matched = [words[i] or NO_WORDS for i in kept]
         positions = positions_of(matched)
-        last_token = rows[end_token - 1]
-        sentence = text[rows[first_token][3] : last_token[3] + last_token[4]].strip()
+        sentence = sentence_text(doc, first_token, end_token)
         for name, first_words in starts.items():
             candidates = [pair for key in positions if key in first_words for pair in first_words[key]]
             blocked: dict[str, list[tuple[int, int]]] = {}

@@ -161,8 +161,13 @@ def sentence_of(span: Span) -> str | None:
     bounds = sentence_bounds(doc)
     if not bounds:
         return None
-    start, end = bounds[bisect.bisect_right(bounds, (span.start, len(doc) + 1)) - 1]
-    return text_of(doc)[doc[start].idx : doc[end - 1].idx + len(doc[end - 1])].strip()
+    return sentence_text(doc, *bounds[bisect.bisect_right(bounds, (span.start, len(doc) + 1)) - 1])
+
+
+def sentence_text(doc: Doc, start: int, end: int) -> str:
+    """The stripped text of tokens start … end-1, cut from the Doc's text (a Span builds a Token per word)."""
+    last = doc[end - 1]
+    return text_of(doc)[doc[start].idx : last.idx + len(last)].strip()
 
 
 def count_tokens(nlp: Language, text: str) -> int:
