@@ -58,15 +58,16 @@ def test_a_commit_with_a_wrong_schema_writes_nothing(tmp_path):
     assert store.read("quarantine").num_rows == 0
 
 
-def _hold_lock(root, started, seconds):
+def _hold_lock(root, started, releasing, seconds):
     with OutputStore(root).locked():
         started.set()
         time.sleep(seconds)
+        releasing.set()  # set while the lock is still held: whoever gets it next must see it
 
 
 def test_a_second_writer_is_refused_with_a_clear_message_or_waits(tmp_path):
-    started = multiprocessing.Event()
-    holder = multiprocessing.Process(target=_hold_lock, args=(tmp_path, started, 3))
+    started, releasing = multiprocessing.Event(), multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold_lock, args=(tmp_path, started, releasing, 3))
     holder.start()
     try:
         assert started.wait(10)
@@ -74,6 +75,6 @@ def test_a_second_writer_is_refused_with_a_clear_message_or_waits(tmp_path):
                 OutputStore(tmp_path).locked(wait_seconds=0):
             pass
         with OutputStore(tmp_path).locked(wait_seconds=30):  # queues behind the holder
-            assert not holder.is_alive()
+            assert releasing.is_set()
     finally:
         holder.join()
