@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -283,20 +283,26 @@ def find_hits(doc: Doc, taxonomies: Mapping[str, Taxonomy], title_end: int) -> d
         sentence = sentence_text(doc, first_token, end_token)
         for name, first_words in starts.items():
             candidates = [pair for key in positions if key in first_words for pair in first_words[key]]
-            blocked: dict[str, list[tuple[int, int]]] = {}
-            for label, cue in candidates:
-                if label.id not in blocked:
-                    blocked[label.id] = [span for neg in label.negatives
-                                         for span in find_cue(neg, matched, positions)]
-                for first, last in find_cue(cue, matched, positions):
-                    if any(b_first <= last and first <= b_last for b_first, b_last in blocked[label.id]):
-                        continue
-                    start, end = tokens[first][3], tokens[last][3] + tokens[last][4]
-                    if any(s <= start < e for s, e in excluded):
-                        continue
-                    factor = TITLE_FACTOR if start < title_end else 1.0
-                    hits[name].append(Hit(label.id, cue, start, end, factor, sentence))
+            for label, cue, first, last in unblocked_cues(candidates, matched, positions):
+                start, end = tokens[first][3], tokens[last][3] + tokens[last][4]
+                if any(s <= start < e for s, e in excluded):
+                    continue
+                factor = TITLE_FACTOR if start < title_end else 1.0
+                hits[name].append(Hit(label.id, cue, start, end, factor, sentence))
     return hits
+
+
+def unblocked_cues(candidates: list[tuple[Label, Cue]], matched: Matched,
+                   positions: Positions) -> Iterator[tuple[Label, Cue, int, int]]:
+    """Where each candidate cue stands in a sentence (first, last token), except inside one of its
+    label's `not:` phrases ("utbildning för" is training, not the theme utbildning)."""
+    blocked: dict[str, list[tuple[int, int]]] = {}
+    for label, cue in candidates:
+        if label.id not in blocked:
+            blocked[label.id] = [span for neg in label.negatives for span in find_cue(neg, matched, positions)]
+        for first, last in find_cue(cue, matched, positions):
+            if not any(b_first <= last and first <= b_last for b_first, b_last in blocked[label.id]):
+                yield label, cue, first, last
 
 
 def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
