@@ -8,8 +8,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import training
 from pipeline.resources import shared_dir
+from pipeline.training import ner as training
 
 DEV_NAME_PREFIX = re.compile(r"^(gov|dd)-\d{4}-\d{2}(-\d{2})?-")
 

@@ -17,8 +17,14 @@ import yaml
 from pipeline.resources import DATA_DIR
 
 CHROME_FILE = DATA_DIR / "web_chrome.yaml"
-# C0/C1 control characters except tab and newline; zero-width and bidi marks.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Characters that are never seen: C0/C1 controls except tab and newline; soft hyphens and the
+# combining grapheme joiner; zero-width spaces, joiners and word joiners; invisible operators;
+# bidi marks and isolates; the BOM. Left in, they split words ("kommun\u00adstyrelsen") and
+# end up inside entity names, roles and labels.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 

@@ -37,3 +37,9 @@ def test_normalization_is_nfc_without_controls_and_with_unix_newlines():
 def test_cleaning_is_idempotent():
     once = clean_text(SCRAPE)
     assert clean_text(once) == once
+
+
+def test_invisible_characters_are_removed_so_words_stay_whole():
+    # soft hyphen, zero-width space, word joiner, zero-width no-break space, left-to-right mark
+    text = "kommun\u00adstyrelsens ordförande Anna\u200b Berg i Umeå\u2060 kommun\ufeff och Sala\u200e"
+    assert normalize_text(text) == "kommunstyrelsens ordförande Anna Berg i Umeå kommun och Sala"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import spacy
 
-from pipeline.training import io_to_bio, read_io_corpus, to_doc
+from pipeline.training.ner import io_to_bio, read_io_corpus, to_doc
 
 
 def test_io_to_bio_starts_each_entity_and_joins_runs_of_one_type():

@@ -1,0 +1,1 @@
+"""Building the shipped model and its data: the annotated corpus, NER training, vectors, classifiers."""
