@@ -61,7 +61,7 @@ def bare_pipeline(files: list[Path], workers: int) -> dict:
     """spaCy alone: the same model, `nlp.pipe` over texts already read."""
     import spacy
 
-    from pipeline.nlp import resolve_model
+    from pipeline.nlp.model import resolve_model
 
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in files]
     nlp = spacy.load(resolve_model())

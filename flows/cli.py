@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.ingest import DEFAULT_MAX_BYTES
+from pipeline.ingest.read import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
     from flows.prefect_api import EarlyApi
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_query(args: argparse.Namespace) -> int:
     import csv
 
-    from pipeline.query import QueryError, run_query
+    from pipeline.store.query import QueryError, run_query
 
     try:
         columns, rows = run_query(args.sql, args.processed)
@@ -162,7 +162,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipeline.report import render_report
+    from pipeline.outputs.report import render_report
 
     try:
         page = render_report(Path(args.processed), args.run)
@@ -175,7 +175,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from pipeline.check import check
+    from pipeline.store.check import check
 
     if not Path(args.processed).is_dir():
         print(f"kommunnlp: output folder not found: {args.processed}", file=sys.stderr)
@@ -186,7 +186,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_data_dictionary(args: argparse.Namespace) -> int:
-    from pipeline.dictionary import render
+    from pipeline.store.dictionary import render
 
     text = render()
     if args.write:
@@ -222,8 +222,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_review_export(args: argparse.Namespace) -> int:
-    from pipeline.review import export_workbook
-    from pipeline.store import OutputStore
+    from pipeline.outputs.review import export_workbook
+    from pipeline.store.folder import OutputStore
 
     path, n_entities, n_roles = export_workbook(OutputStore(Path(args.processed)), Path(args.out), run_id=args.run,
                                                 labels=args.label, max_score=args.max_score)
@@ -232,8 +232,8 @@ def cmd_review_export(args: argparse.Namespace) -> int:
 
 
 def cmd_review_import(args: argparse.Namespace) -> int:
-    from pipeline.review import ReviewError, import_workbooks
-    from pipeline.store import OutputLocked, OutputStore
+    from pipeline.outputs.review import ReviewError, import_workbooks
+    from pipeline.store.folder import OutputLocked, OutputStore
 
     store = OutputStore(Path(args.processed))
     try:
@@ -248,7 +248,7 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from pipeline.evaluate import as_json, evaluate, format_scores
+    from pipeline.outputs.evaluate import as_json, evaluate, format_scores
 
     if not Path(args.gold).is_file():
         print(f"kommunnlp: gold file not found: {args.gold}", file=sys.stderr)
@@ -280,10 +280,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, server: EarlyApi | None) -> int:
     from flows.ingest import StrictModeError, ingest_flow
     from flows.prefect_api import using
-    from pipeline.curation import CurationError
-    from pipeline.labels import TaxonomyError
-    from pipeline.nlp import ModelNotFound
-    from pipeline.store import OutputLocked, OutputWriteError
+    from pipeline.extract.labels import TaxonomyError
+    from pipeline.nlp.model import ModelNotFound
+    from pipeline.outputs.curation import CurationError
+    from pipeline.store.folder import OutputLocked, OutputWriteError
 
     flow, window = ingest_flow, 0
     if args.dask_address:
@@ -323,8 +323,8 @@ def _warm_workers(args: argparse.Namespace) -> None:
     import pyarrow as pa
 
     from pipeline import workers as worker_pool
-    from pipeline.ingest import discover
-    from pipeline.store import OutputStore
+    from pipeline.ingest.discover import discover
+    from pipeline.store.folder import OutputStore
 
     try:
         known = set(OutputStore(Path(args.output)).read("files", ["source_path"]).column(0).to_pylist())

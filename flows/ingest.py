@@ -12,15 +12,17 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from pipeline import analysis, labels
+from pipeline import analysis
 from pipeline import workers as worker_pool
-from pipeline.batches import Analysed, RunSummary, batch_tables, new_run_id, settle
-from pipeline.check import check
-from pipeline.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
-from pipeline.ingest import DEFAULT_MAX_BYTES, Discovered, DocumentRecord, Outcome, discover, read_each, read_inputs
-from pipeline.nlp import model_label_of, resolve_model
-from pipeline.schemas import to_arrow
-from pipeline.store import OutputStore
+from pipeline.extract import labels
+from pipeline.ingest.discover import Discovered, discover
+from pipeline.ingest.read import DEFAULT_MAX_BYTES, DocumentRecord, Outcome, read_each, read_inputs
+from pipeline.nlp.model import model_label_of, resolve_model
+from pipeline.outputs.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
+from pipeline.runs import Analysed, RunSummary, batch_tables, new_run_id, settle
+from pipeline.store.check import check
+from pipeline.store.folder import OutputStore
+from pipeline.store.schemas import to_arrow
 
 DEFAULT_BATCH_SIZE = 400
 

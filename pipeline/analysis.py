@@ -13,10 +13,11 @@ from collections import defaultdict
 from spacy.tokens import Doc
 
 from pipeline import workers
-from pipeline.batches import SWEDISH, Analysed
-from pipeline.extract import extract_document
-from pipeline.ingest import DocumentRecord
-from pipeline.nlp import chunks, count_tokens, load_pipeline, remember_text
+from pipeline.extract.entities import extract_document
+from pipeline.ingest.read import DocumentRecord
+from pipeline.nlp.model import load_pipeline
+from pipeline.nlp.text import chunks, count_tokens, remember_text
+from pipeline.runs import SWEDISH, Analysed
 
 NLP_BATCH_SIZE = 32
 

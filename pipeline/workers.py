@@ -54,7 +54,7 @@ def warm(workers: int, model: str | None) -> None:
 
 def _preload(model: str | None) -> None:
     """In a worker: imported here, so that the process warming the workers need not import spaCy."""
-    from pipeline.nlp import preload
+    from pipeline.nlp.model import preload
 
     preload(model)
 

@@ -56,7 +56,7 @@ def run(input_dir: Path, output_dir: Path, **kwargs) -> dict:
 
 def sql(output_dir: Path, query: str) -> list[tuple]:
     """Run SQL with each table as a DuckDB view over its Parquet files."""
-    from pipeline.schemas import TABLES
+    from pipeline.store.schemas import TABLES
 
     con = duckdb.connect()
     for name in TABLES:
@@ -67,16 +67,16 @@ def sql(output_dir: Path, query: str) -> list[tuple]:
 @pytest.fixture(scope="session")
 def nlp():
     """The product's Swedish pipeline (sv_core_news_sm if installed, else the shipped model)."""
-    from pipeline.nlp import load_pipeline, resolve_model
+    from pipeline.nlp.model import load_pipeline, resolve_model
 
     return load_pipeline(resolve_model())
 
 
 def extract(nlp, text: str) -> dict[str, list[dict]]:
     """Run the real pipeline and extraction over one Swedish text."""
-    from pipeline.extract import extract_document
-    from pipeline.ingest import DocumentRecord
-    from pipeline.nlp import chunks
+    from pipeline.extract.entities import extract_document
+    from pipeline.ingest.read import DocumentRecord
+    from pipeline.nlp.text import chunks
 
     document = DocumentRecord("test-doc", "test.txt", None, None, "sv", 1.0, text, "txt", "utf-8")
     rows = extract_document(document, [(offset, nlp(piece)) for offset, piece in chunks(text)])

@@ -198,9 +198,9 @@ _DRAFT_LABELS = {"MUNICIPALITY": "MUN", "PERSON": "PER", "ORGANISATION": "ORG", 
 
 def draft(text: str, doc_id: str, nlp) -> Annotation:
     """The current pipeline's reading of a text, as a worksheet's starting point (a draft to correct)."""
-    from pipeline.extract import extract_document
-    from pipeline.ingest import DocumentRecord
-    from pipeline.nlp import chunks, remember_text
+    from pipeline.extract.entities import extract_document
+    from pipeline.ingest.read import DocumentRecord
+    from pipeline.nlp.text import chunks, remember_text
     from pipeline.training.corpus import text_sha256
 
     record = DocumentRecord(doc_id, doc_id, None, None, "sv", 1.0, text, "markdown", "utf-8")
@@ -215,8 +215,8 @@ def draft(text: str, doc_id: str, nlp) -> Annotation:
 
 def check_worksheet(content: str) -> list[str]:
     """Problems a worksheet has (empty when it reads back cleanly): markup, YAML, ids, parties, names."""
-    from pipeline import municipalities
-    from pipeline.labels import load_all
+    from pipeline.extract.labels import load_all
+    from pipeline.nlp import municipalities
 
     try:
         annotation, text = read_worksheet(content)

@@ -145,8 +145,8 @@ def find_sources(ids: Iterable[str], shared: Path | None = None) -> dict[str, So
 
 def document_text(source: SourceDocument) -> str:
     """The text a run stores for this document (`documents.text`): read through the product's ingestion."""
-    from pipeline.formats import parse_markdown
-    from pipeline.ingest import make_document
+    from pipeline.ingest.formats import parse_markdown
+    from pipeline.ingest.read import make_document
 
     return make_document(parse_markdown(source.content), source.file_name, "markdown", "utf-8").text
 

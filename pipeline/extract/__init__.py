@@ -1,0 +1,1 @@
+"""From analysed documents to rows: entities, roles, labels and partnerships."""

@@ -1,0 +1,342 @@
+"""Document labels from editable taxonomies: dialogue methods and cooperation themes.
+
+A label is earned by evidence: cue words that name the method or theme,
+counted on word forms and lemmas so inflections and compounds match
+("samhällsvandringarna", "dialogmötena", "kvartersbudget"). Cues in link
+lists and menus do not count; repeats count less and less; a cue in the title
+counts more. The taxonomy files say how (`pipeline/taxonomies/*.yaml`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER
+from spacy.strings import StringStore
+from spacy.tokens import Doc
+
+from pipeline.nlp.text import sentence_bounds, sentence_text, text_of
+from pipeline.resources import PACKAGE_DIR
+
+TAXONOMY_DIR = PACKAGE_DIR / "taxonomies"
+TAXONOMIES = ("dialogue_methods", "cooperation_themes")
+STRONG, WEAK = 1.0, 0.4
+TITLE_FACTOR = 1.5
+# Endings a compound's last part may carry: "webbenkät-en", "dialogmöt-ena".
+_ENDINGS = ("", "n", "en", "et", "er", "ar", "or", "na", "erna", "arna", "orna", "s", "a", "e", "ens", "ets", "t",
+            "ernas", "arnas", "ens", "nas", "ena", "ne")
+MAX_LIST_LINE_WORDS = 6
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file is invalid; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    words: tuple[str, ...]
+    weight: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    name: str
+    description: str
+    cues: tuple[Cue, ...]
+    negatives: tuple[Cue, ...]
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: the caches below are asked per document
+class Taxonomy:
+    name: str
+    threshold: float
+    labels: tuple[Label, ...]
+
+
+@dataclass
+class Hit:
+    label: str
+    cue: Cue
+    start: int  # character offsets within the spaCy doc
+    end: int
+    factor: float
+    sentence: str
+
+
+@dataclass
+class LabelResult:
+    label: str
+    score: float
+    evidence: str
+    start: int
+    end: int
+    hits: list[Hit] = field(default_factory=list)
+
+
+# --- loading ------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def load_taxonomy(name: str, directory: Path = TAXONOMY_DIR) -> Taxonomy:
+    path = directory / f"{name}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise TaxonomyError(f"{path}: cannot read taxonomy: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("labels"), list):
+        raise TaxonomyError(f"{path}: expected a mapping with a list under 'labels'")
+    threshold = data.get("threshold")
+    if not isinstance(threshold, int | float) or threshold <= 0:
+        raise TaxonomyError(f"{path}: 'threshold' must be a positive number, got {threshold!r}")
+    labels, seen = [], set()
+    for index, entry in enumerate(data["labels"], 1):
+        where = f"{path}: label {index}"
+        if not isinstance(entry, dict):
+            raise TaxonomyError(f"{where}: expected a mapping")
+        for key in ("id", "name", "description", "strong"):
+            if not entry.get(key):
+                raise TaxonomyError(f"{where}: missing '{key}'")
+        if entry["id"] in seen:
+            raise TaxonomyError(f"{where}: duplicate id {entry['id']!r}")
+        seen.add(entry["id"])
+        labels.append(Label(
+            id=str(entry["id"]), name=str(entry["name"]), description=str(entry["description"]),
+            cues=(*_cues(entry["strong"], STRONG, where), *_cues(entry.get("weak") or [], WEAK, where)),
+            negatives=_cues(entry.get("not") or [], 0.0, where),
+        ))
+    return Taxonomy(name, float(threshold), tuple(labels))
+
+
+def _cues(values: object, weight: float, where: str) -> tuple[Cue, ...]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise TaxonomyError(f"{where}: cues must be a list of words or phrases")
+    return tuple(Cue(tuple(v.casefold().split()), weight) for v in values)
+
+
+def load_all() -> dict[str, Taxonomy]:
+    """Load and validate every taxonomy; called at start-up so a broken file stops the run early."""
+    return {name: load_taxonomy(name) for name in TAXONOMIES}
+
+
+# --- matching -----------------------------------------------------------------------
+def word_matches(cue_word: str, form: str, last: bool = True) -> bool:
+    """Does a word form carry this cue word, as itself, an inflection, or the tail of a compound?"""
+    if len(cue_word) <= 3:
+        return form == cue_word
+    if form.startswith(cue_word) and (len(form) - len(cue_word) <= 4 or len(cue_word) >= 6):
+        return True
+    return last and len(cue_word) >= 6 and any(form.endswith(cue_word + e) for e in _ENDINGS)
+
+
+Words = tuple[frozenset[str], frozenset[str]]
+NO_WORDS: Words = (frozenset(), frozenset())
+
+
+class CueIndex:
+    """Which cue words a word form carries, computed once per distinct form.
+
+    Checking every cue against every token is too slow for large corpora; a
+    form's candidates are the cue words that are its prefix or, after an
+    inflection ending, its suffix, found by length-indexed look-ups.
+    """
+
+    def __init__(self, words: Iterable[str]):
+        self.words = frozenset(words)
+        self.by_length: dict[int, set[str]] = {}
+        for word in self.words:
+            self.by_length.setdefault(len(word), set()).add(word)
+        self.cache: dict[str, Words] = {}
+        self.by_hashes: dict[tuple[int, int], Words | None] = {}
+
+    def words_in(self, form: str) -> Words:
+        """(cue words matched anywhere in a cue, cue words matched only as a cue's last word)."""
+        found = self.cache.get(form)
+        if found is None:
+            candidates = {form[:n] for n in self.by_length if len(form) >= n} | {
+                form[: len(form) - len(e)][-n:] for e in _ENDINGS if form.endswith(e) for n in self.by_length
+            }
+            words = candidates & self.words  # a cue word of 3 letters or less must equal the form: a candidate
+            inner = frozenset(w for w in words if word_matches(w, form, last=False))
+            last = frozenset(w for w in words if word_matches(w, form, last=True))
+            found = self.cache[form] = (inner, last)
+        return found
+
+    def token_words(self, lower: int, lemma: int, strings: StringStore) -> Words | None:
+        """Cue words a token carries in its form or its lemma (spaCy string hashes); None when none."""
+        key = (lower, lemma)
+        if key not in self.by_hashes:
+            form = strings[lower]
+            inner, last = self.words_in(form)
+            lemma_form = strings[lemma].casefold() if lemma else ""
+            if lemma_form and lemma_form != form:
+                lemma_inner, lemma_last = self.words_in(lemma_form)
+                inner, last = inner | lemma_inner, last | lemma_last
+            self.by_hashes[key] = (inner, last) if inner or last else None
+        return self.by_hashes[key]
+
+
+@lru_cache(maxsize=8)
+def cue_index(*taxonomies: Taxonomy) -> CueIndex:
+    """One index over the cue words of the taxonomies given: a document's tokens are looked up once for all."""
+    return CueIndex(w for taxonomy in taxonomies for label in taxonomy.labels
+                    for cue in (*label.cues, *label.negatives) for w in cue.words)
+
+
+_UNSEEN = object()  # a form not yet looked up
+
+
+def doc_words(rows: list[list[int]], index: CueIndex, strings: StringStore) -> list:
+    """Per token, the cue words it carries (None for spaces and most words), from spaCy's arrays.
+
+    Labelling looks at every token of every document; reading hashes from
+    `Doc.to_array` and caching per (form, lemma) avoids building a Token object
+    per word, and the plain dictionary look-up keeps a method call off the
+    common path (a form seen before).
+    """
+    seen = index.by_hashes.get
+    words = [None if space else seen((lower, lemma), _UNSEEN) for lower, lemma, space, _, _ in rows]
+    if _UNSEEN in words:
+        for i, (lower, lemma, *_) in enumerate(rows):
+            if words[i] is _UNSEEN:
+                words[i] = index.token_words(lower, lemma, strings)
+    return words
+
+
+Matched = list[Words]
+Positions = dict[tuple[str, bool], list[int]]
+
+
+def positions_of(matched: Matched) -> Positions:
+    """(cue word, as last word?) → token indexes that carry it: where a cue can start."""
+    positions: Positions = defaultdict(list)
+    for i, (inner, last) in enumerate(matched):
+        for word in inner:
+            positions[(word, False)].append(i)
+        for word in last:
+            positions[(word, True)].append(i)
+    return positions
+
+
+def find_cue(cue: Cue, matched: Matched, positions: Positions) -> Iterable[tuple[int, int]]:
+    """(first, last) token indexes where the cue's words stand in a row."""
+    n = len(cue.words)
+    for i in positions.get((cue.words[0], n == 1), ()):
+        if i + n <= len(matched) and all(cue.words[k] in matched[i + k][1 if k == n - 1 else 0]
+                                         for k in range(1, n)):
+            yield i, i + n - 1
+
+
+def list_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of lines that belong to a link list or menu: runs of three or more short lines."""
+    lines, position = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            lines.append((position, position + len(line), line.strip()))
+        position += len(line) + 1
+    short = [len(s.split()) <= MAX_LIST_LINE_WORDS and not s.endswith((".", "!", "?", ":")) for _, _, s in lines]
+    ranges, run = [], []
+    for (start, end, _), is_short in zip(lines, short, strict=True):
+        if is_short:
+            run.append((start, end))
+            continue
+        if len(run) >= 3:
+            ranges.extend(run)
+        run = []
+    if len(run) >= 3:
+        ranges.extend(run)
+    return ranges
+
+
+@lru_cache(maxsize=8)
+def cue_starts(taxonomy: Taxonomy) -> dict[tuple[str, bool], list[tuple[Label, Cue]]]:
+    """(first cue word, single-word cue?) → the cues that start with it, so a sentence checks only its own."""
+    starts: dict[tuple[str, bool], list[tuple[Label, Cue]]] = defaultdict(list)
+    for label in taxonomy.labels:
+        for cue in label.cues:
+            starts[(cue.words[0], len(cue.words) == 1)].append((label, cue))
+    return starts
+
+
+def find_hits(doc: Doc, taxonomies: Mapping[str, Taxonomy], title_end: int) -> dict[str, list[Hit]]:
+    """Every cue hit outside lists and negative phrases, with its position factor, per taxonomy."""
+    excluded = list_lines(text_of(doc))
+    starts = {name: cue_starts(taxonomy) for name, taxonomy in taxonomies.items()}
+    hits: dict[str, list[Hit]] = {name: [] for name in taxonomies}
+    rows = doc.to_array([LOWER, LEMMA, IS_SPACE, IDX, LENGTH]).tolist()  # per token; IDX: its character offset
+    words = doc_words(rows, cue_index(*taxonomies.values()), doc.vocab.strings)
+    for first_token, end_token in sentence_bounds(doc) or [(0, len(doc))]:
+        if not any(words[first_token:end_token]):
+            continue
+        kept = [i for i in range(first_token, end_token) if not rows[i][2]]  # the sentence's non-space tokens
+        tokens = [rows[i] for i in kept]
+        matched = [words[i] or NO_WORDS for i in kept]
+        positions = positions_of(matched)
+        sentence = sentence_text(doc, first_token, end_token)
+        for name, first_words in starts.items():
+            candidates = [pair for key in positions if key in first_words for pair in first_words[key]]
+            for label, cue, first, last in unblocked_cues(candidates, matched, positions):
+                start, end = tokens[first][3], tokens[last][3] + tokens[last][4]
+                if any(s <= start < e for s, e in excluded):
+                    continue
+                factor = TITLE_FACTOR if start < title_end else 1.0
+                hits[name].append(Hit(label.id, cue, start, end, factor, sentence))
+    return hits
+
+
+def unblocked_cues(candidates: list[tuple[Label, Cue]], matched: Matched,
+                   positions: Positions) -> Iterator[tuple[Label, Cue, int, int]]:
+    """Where each candidate cue stands in a sentence (first, last token), except inside one of its
+    label's `not:` phrases ("utbildning för" is training, not the theme utbildning)."""
+    blocked: dict[str, list[tuple[int, int]]] = {}
+    for label, cue in candidates:
+        if label.id not in blocked:
+            blocked[label.id] = [span for neg in label.negatives for span in find_cue(neg, matched, positions)]
+        for first, last in find_cue(cue, matched, positions):
+            if not any(b_first <= last and first <= b_last for b_first, b_last in blocked[label.id]):
+                yield label, cue, first, last
+
+
+def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
+    """Sum each cue's evidence (repeats halve), keep labels at or above the threshold."""
+    results = []
+    for label in taxonomy.labels:
+        mine = [h for h in hits if h.label == label.id]
+        # math.fsum over a fixed order: the score must not depend on set order (string hashing differs
+        # between processes), or a label right at the threshold would come and go between runs.
+        contributions = []
+        for cue in sorted({h.cue for h in mine}, key=lambda c: (c.text, c.weight)):
+            cue_hits = sorted((h for h in mine if h.cue == cue), key=lambda h: (-h.factor, h.start))
+            contributions.extend(cue.weight * h.factor * 0.5**i for i, h in enumerate(cue_hits))
+        score = round(math.fsum(contributions), 6)
+        if mine and score >= taxonomy.threshold:
+            best = max(mine, key=lambda h: (h.cue.weight * h.factor, -h.start))
+            results.append(LabelResult(label.id, round(score, 3), best.sentence, best.start, best.end, mine))
+    return results
+
+
+def title_end(text: str) -> int:
+    """End of the first line when it reads as a heading (short, no full stop), else 0."""
+    first = text.split("\n", 1)[0]
+    return len(first) if len(first.split()) <= 15 and not first.rstrip().endswith(".") else 0
+
+
+def classify(docs: list[tuple[int, Doc]], taxonomies: Mapping[str, Taxonomy]) -> dict[str, list[LabelResult]]:
+    """Labels of every taxonomy for one document analysed in chunks; offsets are absolute."""
+    hits: dict[str, list[Hit]] = {name: [] for name in taxonomies}
+    for offset, doc in docs:
+        heading = title_end(text_of(doc)) if offset == 0 else 0
+        for name, found in find_hits(doc, taxonomies, heading).items():
+            for hit in found:
+                hit.start += offset
+                hit.end += offset
+            hits[name].extend(found)
+    return {name: score_labels(hits[name], taxonomy) for name, taxonomy in taxonomies.items()}

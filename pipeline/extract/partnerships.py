@@ -1,0 +1,92 @@
+"""Municipal partnerships: a Swedish municipality and a foreign local government named as cooperating.
+
+Shapes partnership news uses:
+- "Umeå kommun och Cherson i Ukraina inleder ett samarbete"
+- "Ale kommun har ingått ett kommunalt partnerskap med Ghanzi District Council i Botswana"
+- a heading "Falun och Kolomyia" followed by "Samarbetsområde: vatten och avlopp"
+
+A pair counts when a sentence (or a heading and its section) holds a Swedish
+municipality, a foreign partner and a cooperation cue. Themes come from a
+"Samarbetsområde:" line when there is one, else from the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.extract import labels
+
+COOPERATION_CUES = re.compile(
+    r"\b(samarbet\w*|partnerskap\w*|vänort\w*|vänskapsort\w*|avsiktsförklaring\w*|systerstad\w*|ingått|inleder|"
+    r"samverka\w*)\b",
+    re.IGNORECASE,
+)
+AREA_LINE = re.compile(r"^\s*(samarbetsområden?|område|fokusområden?|tema)\s*:\s*(?P<areas>.+)$",
+                       re.IGNORECASE | re.MULTILINE)
+SECTION_LINES = 6
+
+
+@dataclass(frozen=True)
+class Place:
+    """A municipality mention: Swedish (kb_id set) or foreign."""
+
+    name: str
+    kb_id: str | None
+    country: str | None
+    start: int
+    end: int
+
+
+def find_partnerships(text: str, places: list[Place]) -> list[dict]:
+    """Pairs of (Swedish municipality, foreign partner) in cooperation context, once per pair."""
+    pairs: dict[tuple[str, str], dict] = {}
+    for start, end in _units(text):
+        unit = text[start:end]
+        swedish = [p for p in places if p.kb_id and start <= p.start < end]
+        foreign = [p for p in places if not p.kb_id and start <= p.start < end]
+        if not swedish or not foreign or (not COOPERATION_CUES.search(unit) and not _is_heading_pair(unit)):
+            continue
+        themes = _themes(text, end)
+        for partner in foreign:
+            home = min(swedish, key=lambda s: abs(s.start - partner.start))
+            key = (home.kb_id, partner.name)
+            if key in pairs:
+                continue
+            pairs[key] = {
+                "swedish_municipality": home.name, "swedish_kb_id": home.kb_id, "partner": partner.name,
+                "partner_country": partner.country, "themes": themes or None,
+                "evidence": unit.strip(), "start_char": start, "end_char": end,
+            }
+    return list(pairs.values())
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Sentences, cut at line ends and full stops: (start, end) character ranges."""
+    units, start = [], 0
+    for match in re.finditer(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ–-])|\n+", text):
+        if match.start() > start:
+            units.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        units.append((start, len(text)))
+    return units
+
+
+def _is_heading_pair(unit: str) -> bool:
+    """"Falun och Kolomyia": a short line naming two places, the heading of a partnership section."""
+    return len(unit.split()) <= 6 and " och " in unit and not unit.rstrip().endswith(".")
+
+
+def _themes(text: str, after: int) -> list[str]:
+    """Theme ids from a "Samarbetsområde:" line within the next few lines."""
+    section = "\n".join(text[after:].split("\n")[:SECTION_LINES])
+    match = AREA_LINE.search(section)
+    if not match:
+        return []
+    taxonomy = labels.load_taxonomy("cooperation_themes")
+    index = labels.cue_index(taxonomy)
+    matched = [index.words_in(word) for word in match.group("areas").casefold().replace(",", " ").split()]
+    positions = labels.positions_of(matched)
+    return sorted({label.id for label in taxonomy.labels
+                   if any(next(iter(labels.find_cue(cue, matched, positions)), None) for cue in label.cues)})

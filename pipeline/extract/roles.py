@@ -1,0 +1,247 @@
+"""Person–role links in the shapes Swedish news uses.
+
+- "Fredrik Kjos (M), kommunstyrelsens ordförande i Upplands-Bro"   (name, party, role after a comma)
+- "säger Diana Silic, operativt verksamhetsansvarig för projektet"  (role after a quoted speaker)
+- "Andreas Löwenhöök, oppositionsråd (M)"                           (party after the role)
+- "kommundirektör Ida Texell", "MFOF:s generaldirektör Per Bergling" (role before the name)
+- "Magda Gyllenfjell\\nProjektledare"                                 (contact block, one per line)
+- "var Rådström Baastad kommunalråd"                                (role right after the name)
+
+Roles are kept as written, lower case; an organisation or place after
+"på/vid/i/hos/av" is split off into `org`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from pipeline.nlp.persons import load_roles
+from pipeline.nlp.text import sentence_of, text_of
+
+_PARTY = r"\((?P<party>[A-ZÅÄÖ]{1,2})\)"
+# After the name: optional (PARTY), a comma, the role phrase up to a clause end.
+_CLAUSE_END = r"[,.;:!?\n()–—\"”]"
+_AFTER_NAME = re.compile(
+    rf"^[ \t]*(?:{_PARTY})?[ \t]*,[ \t]*(?P<role>[^,.;:!?\n()–—\"”]+?)[ \t]*"
+    rf"(?:{_PARTY.replace('party', 'party2')})?(?=$|{_CLAUSE_END})"
+)
+_PARTY_ONLY = re.compile(rf"^[ \t]*{_PARTY}")
+_SPLIT_ORG = re.compile(r"\s+hos\s+|\s+(?:på|vid|i|inom|av|at)\s+(?=[A-ZÅÄÖ0-9])")
+_AND_MORE = re.compile(r"\s+och\s+")
+_GENITIVE_ORG = re.compile(r"(?P<org>[A-ZÅÄÖ][\w-]*(?::s|s))$")
+MAX_ROLE_WORDS = 7
+MAX_PHRASE_WORDS = 14
+# A role phrase ends where the clause goes on: "…, projektledare i Lundby som medverkade …".
+_CLAUSE_GOES_ON = re.compile(r"\s+(?:som|är|var|har|hade|ska|kommer|blir|blev|menar|tycker|säger)\s.*$")
+# "Rådström Baastad kommunalråd och därefter kommunstyrelseordförande", "Lena X ny landshövding i Y"
+_ROLE_RIGHT_AFTER = re.compile(
+    r"^[ \t]+(?:(?:ny|nya|nytillträdd|tillträdande|blir|blev|utses till|utsedd till)\s+)?"
+    r"(?P<role>[a-zåäö][\w-]*)(?P<more>(?:\s+och\s+(?:därefter\s+|sedan\s+|senare\s+)?"
+    r"[a-zåäö][\w-]*)*)"
+)
+# "Jaan-Henrik Kain ingår som forskare", "Anna Berg arbetar som projektledare"
+_AS_ROLE = re.compile(r"^[ \t]+(?:\w+[ \t]+){1,2}som[ \t]+(?P<role>[a-zåäö][\w-]*)")
+
+
+@dataclass(frozen=True)
+class PersonMention:
+    name: str  # resolved full name
+    start: int  # offsets within the spaCy doc's text
+    end: int
+
+
+@dataclass
+class RoleLink:
+    person: str
+    role: str
+    party: str | None
+    org: str | None
+    start: int
+    end: int
+    evidence: str
+    score: float
+
+
+def find_roles(doc: Doc, persons: list[PersonMention]) -> list[RoleLink]:
+    """Every role the text gives a person, at most once per (person, role)."""
+    links: list[RoleLink] = []
+    text = text_of(doc)
+    for index, person in enumerate(persons):
+        before = _before_name(doc, text, person)
+        if not before and index > 0 and re.fullmatch(r"\s+och\s+", text[persons[index - 1].end : person.start]):
+            # "statsråden Peter Kullgren och Carl-Oskar Bohlin": the role covers both
+            before = [
+                RoleLink(person.name, r.role, None, r.org, r.start, person.end, r.evidence, r.score - 0.1)
+                for r in links
+                if r.person == persons[index - 1].name and r.end == persons[index - 1].end
+            ]
+        links.extend(before)
+        next_start = persons[index + 1].start if index + 1 < len(persons) else len(text)
+        links.extend(_after_name(doc, text, person, next_start))
+        links.extend(_contact_block(doc, text, person))
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for link in sorted(links, key=lambda r: -r.score):
+        key = (link.person, link.role)
+        if key not in seen:
+            seen.add(key)
+            unique.append(link)
+    return sorted(unique, key=lambda r: r.start)
+
+
+def _after_name(doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
+    rest = text[person.end :]
+    match = _AFTER_NAME.match(rest)
+    if match and person.end + match.end("role") > next_start:
+        return []  # the phrase runs into the next name: "…, socialnämndens ordförande Iosif Karambotis"
+    party_match = _PARTY_ONLY.match(rest)
+    if not match:
+        return _role_right_after(doc, text, rest, person)
+    party = match.group("party") or match.group("party2") or (party_match.group("party") if party_match else None)
+    phrase = _CLAUSE_GOES_ON.sub("", match.group("role").strip())
+    if len(phrase.split()) > MAX_PHRASE_WORDS or not any(
+        _looks_like_role(_split_org(part)[0], strict=not party and not _after_speech(text, person))
+        for part in _AND_MORE.split(phrase)
+    ):
+        return []
+    end = person.end + match.end("role")
+    links = []
+    for part in _AND_MORE.split(phrase):
+        role, org = _split_org(part)
+        if role and _looks_like_role(role, strict=False):
+            links.append(_link(doc, text, person, role, party, org, person.start, end, 0.85 if party else 0.75))
+    return links
+
+
+def _role_right_after(doc: Doc, text: str, rest: str, person: PersonMention) -> list[RoleLink]:
+    """A role word straight after the name, or "… ingår som forskare"."""
+    lexicon = load_roles()
+    links = []
+    match = _ROLE_RIGHT_AFTER.match(rest)
+    if match and lexicon.is_role_word(match.group("role")):
+        more = re.findall(r"och\s+(?:därefter\s+|sedan\s+|senare\s+)?([a-zåäö][\w-]*)", match.group("more"))
+        for role in (match.group("role"), *more):
+            if lexicon.is_role_word(role):
+                links.append(_link(doc, text, person, role, None, None, person.start, person.end + match.end(), 0.6))
+    match = _AS_ROLE.match(rest)
+    if match and lexicon.is_role_word(match.group("role")):
+        links.append(
+            _link(doc, text, person, match.group("role"), None, None, person.start, person.end + match.end(), 0.6)
+        )
+    return links
+
+
+def _before_name(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
+    """ "civilminister Erik Slottner", "socialnämndens ordförande Iosif Karambotis (S)"."""
+    lexicon = load_roles()
+    before = text[: person.start].rstrip(" ")
+    words = before.split(" ")
+    if not words or not lexicon.is_role_word(words[-1]):
+        return []
+    role_words = [words[-1]]
+    org = None
+    index = len(words) - 2
+    # "infrastruktur- och bostadsminister", "kommunstyrelsens ordförande", "MFOF:s generaldirektör"
+    while index >= 0 and len(role_words) < 4:
+        word = words[index]
+        if word == "och" and index > 0 and words[index - 1].endswith("-"):
+            role_words[:0] = [words[index - 1], word]
+            index -= 2
+        elif word.islower() and word.endswith("s") and len(word) > 3:
+            role_words.insert(0, word)
+            index -= 1
+        elif _GENITIVE_ORG.fullmatch(word):
+            org = re.sub(r":?s$", "", word)
+            break
+        else:
+            break
+    role = " ".join(role_words)
+    if not role or "\n" in role:
+        return []
+    party_match = _PARTY_ONLY.match(text[person.end :])
+    start = person.start - len(before) + before.rfind(role) if role in before else person.start
+    return [
+        _link(
+            doc,
+            text,
+            person,
+            role.lower(),
+            party_match.group("party") if party_match else None,
+            org,
+            start,
+            person.end,
+            0.85,
+        )
+    ]
+
+
+def _contact_block(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
+    """A name alone on its line and a short role on the next."""
+    line_start = text.rfind("\n", 0, person.start) + 1
+    line_end = text.find("\n", person.end)
+    if line_end == -1 or text[line_start:line_end].strip() not in (text[person.start : person.end],):
+        return []
+    next_end = text.find("\n", line_end + 1)
+    next_line = text[line_end + 1 : next_end if next_end != -1 else len(text)].strip()
+    if not next_line or any(c.isdigit() for c in next_line) or len(next_line.split()) > MAX_ROLE_WORDS:
+        return []
+    role, org = _split_org(next_line)
+    if not _looks_like_role(role, strict=True):
+        return []
+    return [_link(doc, text, person, role, None, org, person.start, line_end + 1 + len(next_line), 0.8)]
+
+
+def _split_org(phrase: str) -> tuple[str, str | None]:
+    parts = _SPLIT_ORG.split(phrase, maxsplit=1)
+    role = parts[0].strip().lower()
+    org = parts[1].strip() if len(parts) > 1 else None
+    if org:
+        org = re.sub(r"\s+(kommun|stad)$", "", org)
+    return role, org
+
+
+def _looks_like_role(phrase: str, strict: bool) -> bool:
+    """Short, not a sentence; with `strict`, it must hold a role word from the lexicon."""
+    words = phrase.split()
+    if not 1 <= len(words) <= MAX_ROLE_WORDS or any(w.lower() in ("säger", "berättar", "som", "att") for w in words):
+        return False
+    if any(c.isdigit() for c in phrase):
+        return False
+    lexicon = load_roles()
+    has_role_word = any(lexicon.is_role_word(w.strip(",.")) for w in words)
+    return has_role_word or (not strict and words[0][0].islower())
+
+
+def _after_speech(text: str, person: PersonMention) -> bool:
+    before = text[max(0, person.start - 40) : person.start].split()
+    return bool(before) and before[-1].casefold() in load_roles().speech_verbs
+
+
+def _link(
+    doc: Doc,
+    text: str,
+    person: PersonMention,
+    role: str,
+    party: str | None,
+    org: str | None,
+    start: int,
+    end: int,
+    score: float,
+) -> RoleLink:
+    span = doc.char_span(person.start, person.end, alignment_mode="expand")
+    evidence = (sentence_of(span) if span is not None else None) or text[start:end]
+    if "\n" in text[start:end]:  # contact blocks cross sentence boundaries
+        evidence = text[min(start, person.start) : max(end, person.end)]
+    return RoleLink(
+        person.name,
+        role.strip(" -–"),
+        party if party in load_roles().parties else None,
+        org,
+        min(start, person.start),
+        max(end, person.end),
+        evidence,
+        score,
+    )

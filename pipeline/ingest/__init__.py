@@ -1,0 +1,1 @@
+"""Ingestion: every input file becomes a document, unchanged, skipped or quarantined."""

@@ -1,0 +1,37 @@
+"""Discovery: every file below the input root, in a stable order, with the format its name gives."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.ingest.formats import SUFFIX_FORMATS
+
+
+@dataclass(frozen=True)
+class Discovered:
+    path: Path
+    source_path: str  # relative to the input root, with forward slashes
+    kind: str | None  # None: not a supported format
+
+
+def discover(root: Path) -> list[Discovered]:
+    """Every file below root, sorted; folder symlinks are followed once (loops are cut)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"input folder not found: {root}")
+    found: list[Discovered] = []
+    seen_dirs: set[str] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen_dirs:
+            dirs[:] = []
+            continue
+        seen_dirs.add(real)
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            relative = path.relative_to(root).as_posix()
+            found.append(Discovered(path, relative, SUFFIX_FORMATS.get(path.suffix.lower())))
+    return sorted(found, key=lambda d: d.source_path)

@@ -1,0 +1,1 @@
+"""The Swedish spaCy pipeline: the model, and kommunnlp's own components."""

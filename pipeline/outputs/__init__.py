@@ -1,0 +1,1 @@
+"""What people read and write back: review workbooks and curation, reports, evaluation."""

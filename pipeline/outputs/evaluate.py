@@ -1,0 +1,192 @@
+"""Score the output tables against a gold file, as the annotation guidelines define matching.
+
+Entities are compared per document as sets of distinct entities: a predicted
+entity (its normalized name and every surface form) matches a gold entity when
+any form equals the gold name or an alias, case-insensitively after collapsing
+white space. Person roles match on the person and on a role where one contains
+the other as whole words, words that differ only in an inflection ending
+counting as equal. Labels are compared as (document, label) pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.store.folder import OutputStore
+
+ENTITY_KEYS = {"MUNICIPALITY": "municipalities", "PERSON": "persons", "ORGANISATION": "organisations"}
+LABEL_KEYS = ("dialogue_methods", "cooperation_themes")
+# Endings that make two forms of one word ("minister"/"ministern", "grundare"/"grundarna").
+_ENDINGS = {"", "n", "en", "et", "na", "a", "e", "ar", "er", "or", "s", "ns", "ens", "ets", "nas", "t"}
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def norm(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def load_gold(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def evaluate(gold_path: Path, processed: Path) -> dict[str, Score]:
+    """Scores per entity type, person_roles, each label table, and language."""
+    gold = load_gold(gold_path)
+    store = OutputStore(processed)
+    documents = {
+        r["source_path"]: r for r in store.read("documents", ["doc_id", "source_path", "language"]).to_pylist()
+    }
+    entities = _by_doc(store.read("entities").to_pylist())
+    roles = _by_doc(store.read("person_roles").to_pylist())
+    labels = {key: _by_doc(store.read(key).to_pylist()) for key in LABEL_KEYS}
+
+    scores: dict[str, Score] = defaultdict(Score)
+    for item in gold:
+        document = documents.get(item["doc"])
+        doc_id = document["doc_id"] if document else None
+        language = scores["language"]
+        if document and document["language"] == item["language"]:
+            language.tp += 1
+        else:
+            language.fn += 1
+            language.misses.append(
+                f"{item['doc']}: {document['language'] if document else 'missing'} (gold {item['language']})"
+            )
+        for label, key in ENTITY_KEYS.items():
+            predicted = _predicted_entities(entities.get(doc_id, []), label)
+            _match_entities(scores[label], item["doc"], item.get(key, []), predicted)
+        _match_roles(scores["person_roles"], item, roles.get(doc_id, []))
+        for key in LABEL_KEYS:
+            _match_labels(
+                scores[key], item["doc"], set(item.get(key, [])), {r["label"] for r in labels[key].get(doc_id, [])}
+            )
+    return dict(scores)
+
+
+def _by_doc(rows: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[row["doc_id"]].append(row)
+    return grouped
+
+
+def _predicted_entities(rows: list[dict], label: str) -> dict[str, set[str]]:
+    """normalized → every form it was written in."""
+    forms: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row["label"] == label:
+            forms[row["normalized"]].update({norm(row["normalized"]), norm(row["text"])})
+    return forms
+
+
+def _match_entities(score: Score, doc: str, gold: list[dict], predicted: dict[str, set[str]]) -> None:
+    unmatched = {g["name"]: {norm(g["name"]), *(norm(a) for a in g.get("aliases", []))} for g in gold}
+    for name, forms in predicted.items():
+        hit = next((g for g, gold_forms in unmatched.items() if forms & gold_forms), None)
+        if hit is None:
+            score.fp += 1
+            score.misses.append(f"{doc}: extra {name!r}")
+        else:
+            score.tp += 1
+            del unmatched[hit]
+    score.fn += len(unmatched)
+    score.misses.extend(f"{doc}: missed {g!r}" for g in unmatched)
+
+
+def _match_roles(score: Score, item: dict, rows: list[dict]) -> None:
+    person_forms = {
+        norm(p["name"]): {norm(p["name"]), *(norm(a) for a in p.get("aliases", []))} for p in item.get("persons", [])
+    }
+    unmatched = list(item.get("person_roles", []))
+    for row in {(r["person"], r["role"]): r for r in rows}.values():
+        hit = next(
+            (
+                g
+                for g in unmatched
+                if _same_person(row["person"], g["person"], person_forms) and roles_match(row["role"], g["role"])
+            ),
+            None,
+        )
+        if hit is None:
+            score.fp += 1
+            score.misses.append(f"{item['doc']}: extra {row['person']!r} = {row['role']!r}")
+        else:
+            score.tp += 1
+            unmatched.remove(hit)
+    score.fn += len(unmatched)
+    score.misses.extend(f"{item['doc']}: missed {g['person']!r} = {g['role']!r}" for g in unmatched)
+
+
+def _same_person(predicted: str, gold: str, person_forms: dict[str, set[str]]) -> bool:
+    return norm(predicted) in person_forms.get(norm(gold), {norm(gold)})
+
+
+def roles_match(a: str, b: str) -> bool:
+    """One role contains the other as whole words; inflected forms of a word count as the same word."""
+    x, y = norm(a).split(), norm(b).split()
+    if len(x) > len(y):
+        x, y = y, x
+    return bool(x) and any(
+        all(_same_word(p, q) for p, q in zip(x, y[i : i + len(x)], strict=True)) for i in range(len(y) - len(x) + 1)
+    )
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    common = 0
+    while common < min(len(a), len(b)) and a[common] == b[common]:
+        common += 1
+    return common >= 4 and a[common:] in _ENDINGS and b[common:] in _ENDINGS
+
+
+def _match_labels(score: Score, doc: str, gold: set[str], predicted: set[str]) -> None:
+    score.tp += len(gold & predicted)
+    score.fp += len(predicted - gold)
+    score.fn += len(gold - predicted)
+    score.misses.extend(f"{doc}: extra {label}" for label in sorted(predicted - gold))
+    score.misses.extend(f"{doc}: missed {label}" for label in sorted(gold - predicted))
+
+
+def format_scores(scores: dict[str, Score], misses: bool = False) -> str:
+    lines = [f"{'':<20}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
+    for key in ("MUNICIPALITY", "PERSON", "ORGANISATION", "person_roles", *LABEL_KEYS):
+        s = scores.get(key, Score())
+        lines.append(f"{key:<20}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+    language = scores.get("language", Score())
+    lines.append(f"{'language accuracy':<20}{language.recall:>7.3f}  ({language.tp}/{language.tp + language.fn})")
+    if misses:
+        for key, s in scores.items():
+            for miss in s.misses:
+                lines.append(f"[{key}] {miss}")
+    return "\n".join(lines)
+
+
+def as_json(scores: dict[str, Score]) -> dict:
+    return {
+        k: {"precision": s.precision, "recall": s.recall, "f1": s.f1, "tp": s.tp, "fp": s.fp, "fn": s.fn}
+        for k, s in scores.items()
+    }

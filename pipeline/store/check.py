@@ -1,0 +1,88 @@
+"""`kommunnlp check`: verify the outputs are whole and consistent.
+
+Checks every part file against the schema module, that `doc_id` is unique in
+`documents`, that every other row references a document, that offsets lie
+inside the text, that no row is duplicated, and that each run accounts for its
+inputs (files = new + unchanged + duplicates + quarantined).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from pipeline.store.folder import OutputStore
+from pipeline.store.query import connect
+from pipeline.store.schemas import TABLES
+
+OFFSET_TABLES = ("entities", "person_roles", "dialogue_methods", "cooperation_themes", "partnerships")
+DOC_TABLES = (*OFFSET_TABLES,)
+# What makes a row unique in each table.
+ROW_KEYS = {
+    "documents": "doc_id",
+    "entities": "doc_id, label, start_char, end_char",
+    "person_roles": "doc_id, person, role, start_char",
+    "dialogue_methods": "doc_id, label",
+    "cooperation_themes": "doc_id, label",
+    "partnerships": "doc_id, swedish_kb_id, partner",
+    "runs": "run_id",
+}
+
+
+@dataclass
+class Report:
+    checks: list[tuple[str, int]] = field(default_factory=list)  # (what, violations)
+
+    def add(self, what: str, violations: int) -> None:
+        self.checks.append((what, violations))
+
+    @property
+    def ok(self) -> bool:
+        return all(n == 0 for _, n in self.checks)
+
+    def format(self) -> str:
+        lines = [f"{'ok' if n == 0 else 'FAIL':>4}  {what}" + (f": {n} violations" if n else "")
+                 for what, n in self.checks]
+        lines.append("all checks passed" if self.ok else "integrity check FAILED")
+        return "\n".join(lines)
+
+
+def check(processed: Path) -> Report:
+    report = Report()
+    store = OutputStore(processed)
+    bad_parts = 0
+    for name, table in TABLES.items():
+        for part in store.parts(name):
+            try:
+                if pq.read_schema(part) != table.schema:
+                    bad_parts += 1
+            except Exception:
+                bad_parts += 1
+    report.add("every part file is readable and matches the schema module", bad_parts)
+    if bad_parts:
+        return report
+    con = connect(processed)
+    one = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
+    report.add("doc_id is unique in documents", one(
+        "SELECT count(*) - count(DISTINCT doc_id) FROM documents"))
+    for name in DOC_TABLES:
+        report.add(f"{name}: every row references a document", one(
+            f"SELECT count(*) FROM {name} WHERE doc_id NOT IN (SELECT doc_id FROM documents)"))
+    for name in OFFSET_TABLES:
+        report.add(f"{name}: offsets lie inside the document text", one(
+            f"SELECT count(*) FROM {name} t JOIN documents d USING (doc_id) "
+            "WHERE t.start_char < 0 OR t.end_char < t.start_char OR t.end_char > length(d.text)"))
+    report.add("entities: text equals the slice of the document text", one(
+        "SELECT count(*) FROM entities e JOIN documents d USING (doc_id) "
+        "WHERE substr(d.text, e.start_char + 1, e.end_char - e.start_char) <> e.text"))
+    for name, key in ROW_KEYS.items():
+        report.add(f"{name}: no duplicate rows ({key})", one(
+            f"SELECT count(*) FROM (SELECT {key} FROM {name} GROUP BY ALL HAVING count(*) > 1)"))
+    report.add("runs: files = new + unchanged + duplicates + quarantined", one(
+        "SELECT count(*) FROM runs WHERE n_files <> n_new + n_unchanged + n_duplicates + n_quarantined"))
+    report.add("files: every duplicate points at a document", one(
+        "SELECT count(*) FROM files WHERE status IN ('document', 'duplicate') "
+        "AND doc_id NOT IN (SELECT doc_id FROM documents)"))
+    return report

@@ -1,0 +1,101 @@
+"""MUNICIPALITY: the 290 kommuner in their written forms, ambiguous names only in place context, foreign partners."""
+
+import csv
+
+import pytest
+from conftest import entities, extract, needs_shared
+
+from pipeline.nlp.municipalities import load_municipalities, lookup
+
+
+def test_lexicon_matches_the_scb_reference():
+    reference = needs_shared("reference", "swedish_municipalities.csv")
+    with reference.open(encoding="utf-8") as handle:
+        expected = {(r["municipality_code"], r["municipality_name"]) for r in csv.DictReader(handle)}
+    assert {(m.kb_id, m.name) for m in load_municipalities()} == expected
+    assert len(expected) == 290
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "name", "kb_id"),
+    [
+        ("Umeå kommun bygger en ny skola.", "Umeå kommun", "Umeå", "2480"),
+        ("Under Umeås stadsfest var det fullt.", "Umeås", "Umeå", "2480"),
+        ("Beslutet fattades av Göteborgs Stad i går.", "Göteborgs Stad", "Göteborg", "1480"),
+        ("Helsingborgs stad inleder en dialog med boende.", "Helsingborgs stad", "Helsingborg", "1283"),
+        ("Falu kommun och Kolomyia samarbetar.", "Falu kommun", "Falun", "2080"),
+        ("Hon har bott i Upplands-Bro i tio år.", "Upplands-Bro", "Upplands-Bro", "0139"),
+        ("Nyheter från Upplands Väsby kommun.", "Upplands Väsby kommun", "Upplands Väsby", "0114"),
+    ],
+)
+def test_inflected_and_suffixed_forms(nlp, text, mention, name, kb_id):
+    assert ("MUNICIPALITY", mention, name, kb_id) in entities(nlp, text, "MUNICIPALITY")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Det kan vara bra att komma i tid.",
+        "Vara med och påverka din stad!",
+        "Mark och vatten är viktiga frågor för lantbrukarna.",
+        "Kontakta Jonas Berg för mer information.",
+        "Nora Svensson leder projektet.",
+        "De gick upp på ett högt berg.",
+        "Sala Ekström är ny verksamhetschef.",
+    ],
+)
+def test_ambiguous_names_without_place_context_are_not_municipalities(nlp, text):
+    assert entities(nlp, text, "MUNICIPALITY") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Ale kommun har ingått ett partnerskap.", "Ale"),
+        ("Hon bor i Vara sedan 2010.", "Vara"),
+        ("Familjen flyttade till Mark förra året.", "Mark"),
+        ("Bjuvs kommun satsar på fritidsgårdar.", "Bjuv"),
+        ("Ett möte hölls i Habo i veckan.", "Habo"),
+        ("Hjo kommun bjuder in till samråd.", "Hjo"),
+    ],
+)
+def test_ambiguous_names_in_place_context_are_municipalities(nlp, text, name):
+    assert name in [n for _, _, n, _ in entities(nlp, text, "MUNICIPALITY")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hon forskar vid Umeå universitet.",
+        "Lena är ny landshövding i Örebro län.",
+        "Region Skåne ansvarar för kollektivtrafiken.",
+        "Barnen åkte till Borås Djurpark i somras.",
+    ],
+)
+def test_a_municipality_name_inside_another_name_is_not_a_municipality(nlp, text):
+    assert entities(nlp, text, "MUNICIPALITY") == []
+
+
+def test_foreign_partner_with_its_country(nlp):
+    text = "Umeå kommun och Cherson i Ukraina inleder ett samarbete om stadsplanering."
+    rows = [r for r in extract(nlp, text)["entities"] if r["label"] == "MUNICIPALITY"]
+    found = {(r["normalized"], r["kb_id"], r["country"]) for r in rows}
+    assert ("Umeå", "2480", None) in found
+    assert ("Cherson", None, "Ukraina") in found
+
+
+def test_district_council_is_the_foreign_municipality(nlp):
+    found = entities(nlp, "Ale kommun har ingått ett kommunalt partnerskap med Ghanzi District Council i Botswana.",
+                     "MUNICIPALITY")
+    assert ("MUNICIPALITY", "Ghanzi District Council", "Ghanzi", None) in found
+
+
+def test_a_foreign_city_named_only_as_a_place_is_a_location(nlp):
+    found = entities(nlp, "Boendebudget har tidigare genomförts av tre bostadsbolag i Paris.")
+    assert not any(label == "MUNICIPALITY" for label, *_ in found)
+
+
+def test_lookup_normalises_written_forms():
+    assert lookup("Göteborgs Stad").name == "Göteborg"
+    assert lookup("Falu kommun").kb_id == "2080"
+    assert lookup("Ingenstans") is None

@@ -1,0 +1,105 @@
+"""PERSON, ORGANISATION and person_roles on short texts written for the tests."""
+
+import pytest
+from conftest import entities, extract
+
+from pipeline.nlp.persons import resolve_short_names
+
+
+def test_short_names_resolve_to_the_full_name_in_the_document(nlp):
+    text = ("Sharif Shawky är landskapsarkitekt på Helsingborgs stad.\n\n"
+            "– Platsen är tacksam att jobba med, säger Sharif.")
+    people = {(t, n) for _, t, n, _ in entities(nlp, text, "PERSON")}
+    assert ("Sharif Shawky", "Sharif Shawky") in people
+    assert ("Sharif", "Sharif Shawky") in people
+
+
+def test_double_surnames_and_short_forms():
+    names = ["Camilla Waltersson Grönvall", "Waltersson Grönvall", "Camilla", "Erik Slottner", "Slottner"]
+    resolved = resolve_short_names(names)
+    assert resolved["Waltersson Grönvall"] == "Camilla Waltersson Grönvall"
+    assert resolved["Slottner"] == "Erik Slottner"
+    # two people share a first name: leave it alone rather than merge them
+    assert resolve_short_names(["Anna Berg", "Anna Lind", "Anna"])["Anna"] == "Anna"
+
+
+def test_menu_words_urls_and_dates_are_not_people(nlp):
+    text = ("Kontakt\nTelefon: 090-16 10 00\nwww.umea.se/kontakt\nSenast uppdaterad 12 mars 2024\n"
+            "Citizen Participation Consultant\nNorra Biskopsgården")
+    assert entities(nlp, text, "PERSON") == []
+
+
+def test_gazetteer_abbreviation_and_genitive_resolve_to_the_full_name(nlp):
+    found = {(t, n) for _, t, n, _ in entities(nlp, "Projektet får stöd av SKR och ICLD. SKR:s ordförande talade.",
+                                                 "ORGANISATION")}
+    assert ("SKR", "Sveriges Kommuner och Regioner") in found
+    assert ("ICLD", "Internationellt centrum för lokal demokrati") in found
+    assert ("SKR:s", "Sveriges Kommuner och Regioner") in found
+
+
+def test_an_abbreviation_introduced_in_brackets_links_to_its_name(nlp):
+    text = ("Föreningen Norrlandsnätet (FNN) bjuder in till möte. "
+            "Under hösten kommer FNN att arrangera tre träffar i Luleå.")
+    found = {(t, n) for _, t, n, _ in entities(nlp, text, "ORGANISATION")}
+    assert ("FNN", "Föreningen Norrlandsnätet") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Trafikverket bygger om vägen.", "Trafikverket"),
+        ("Beslutet togs av Polismyndigheten i går.", "Polismyndigheten"),
+        ("Hon arbetar på Region Stockholm sedan i fjol.", "Region Stockholm"),
+        ("Forskare vid Umeå universitet har studerat frågan.", "Umeå universitet"),
+        ("Bostäderna förvaltas av AB Uppvidingehus sedan länge.", "AB Uppvidingehus"),
+        ("Vi har fått stöd från Livsmedelsverket.", "Livsmedelsverket"),
+        ("Ett möte med Länsstyrelsen i Västerbottens län hölls.", "Länsstyrelsen i Västerbottens län"),
+    ],
+)
+def test_organisation_patterns(nlp, text, name):
+    assert name in [n for _, _, n, _ in entities(nlp, text, "ORGANISATION")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Kommunen har beslutat att bygga.", "Socialtjänsten i kommunen ansvarar.", "Plattformen Decidim används."],
+)
+def test_generic_bodies_and_platforms_are_not_organisations(nlp, text):
+    assert entities(nlp, text, "ORGANISATION") == []
+
+
+def _roles(nlp, text):
+    return {(r["person"], r["role"], r["party"], r["org"]) for r in extract(nlp, text)["person_roles"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Beslutet välkomnas av Fredrik Kjos (M), kommunstyrelsens ordförande i Upplands-Bro.",
+         ("Fredrik Kjos", "kommunstyrelsens ordförande", "M", "Upplands-Bro")),
+        ("Det meddelar kommundirektör Ida Texell i ett pressmeddelande.",
+         ("Ida Texell", "kommundirektör", None, None)),
+        ("– Vi är glada, säger Diana Silic, operativt verksamhetsansvarig för projektet.",
+         ("Diana Silic", "operativt verksamhetsansvarig för projektet", None, None)),
+        ("Enligt Johan Lilja, generalsekreterare på ICLD, är intresset stort.",
+         ("Johan Lilja", "generalsekreterare", None, "ICLD")),
+        ("Kontakt\nMagda Gyllenfjell\nProjektledare\nTelefon 0730-00 00 00",
+         ("Magda Gyllenfjell", "projektledare", None, None)),
+        ("I pressträffen deltar Andreas Löwenhöök, oppositionsråd (M).",
+         ("Andreas Löwenhöök", "oppositionsråd", "M", None)),
+        ("Presskontakt: Sofie Wiklund, pressekreterare hos socialtjänstministern",
+         ("Sofie Wiklund", "pressekreterare", None, None)),
+    ],
+)
+def test_role_shapes(nlp, text, expected):
+    person, role, party, org = expected
+    found = _roles(nlp, text)
+    assert any(p == person and r == role and pa == party and (org is None or o == org) for p, r, pa, o in found), found
+
+
+def test_a_phrase_that_runs_into_the_next_name_is_not_a_role(nlp):
+    text = "Med på träffen är generaldirektör Per Bergling, socialnämndens ordförande Iosif Karambotis (S) samt fler."
+    found = _roles(nlp, text)
+    assert ("Per Bergling", "generaldirektör", None, None) in found
+    assert ("Iosif Karambotis", "socialnämndens ordförande", "S", None) in found
+    assert not any(p == "Per Bergling" and "karambotis" in r for p, r, _, _ in found)
