@@ -7,12 +7,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+import pipeline
+from pipeline import UserError
 from pipeline.ingest.read import DEFAULT_MAX_BYTES
-
-if TYPE_CHECKING:
-    from flows.prefect_api import EarlyApi
+from pipeline.resources import taxonomy_files
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 QUARANTINE_LINES = 10
@@ -53,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="wait this long for another run on the same output folder (default: refuse at once)")
     run.add_argument("--dask-address", metavar="tcp://HOST:PORT",
                      help="run the batch tasks on this existing Dask cluster (prefect-dask)")
+    run.add_argument("--taxonomies", metavar="DIR", help="label with the taxonomy files (*.yaml) in DIR, each its "
+                                                         "own table (default: the shipped ones)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.set_defaults(handler=cmd_run)
 
@@ -93,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     query = sub.add_parser("query", help="run read-only SQL over the output tables (DuckDB)")
     query.add_argument("sql", help="one SELECT statement; tables: " + ", ".join(
-        ["documents", "entities", "person_roles", "dialogue_methods", "cooperation_themes", "partnerships",
-         "reviews", "runs", "quarantine", "files"]))
+        ["documents", "entities", "person_roles", *(p.stem for p in taxonomy_files()), "partnerships", "reviews",
+         "runs", "quarantine", "files"]))
     query.add_argument("--processed", default="processed", help="output folder (default: processed)")
     query.add_argument("--format", choices=["table", "csv", "json"], default="table")
     query.set_defaults(handler=cmd_query)
@@ -135,11 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_query(args: argparse.Namespace) -> int:
     import csv
 
-    from pipeline.store.query import QueryError, run_query
-
     try:
-        columns, rows = run_query(args.sql, args.processed)
-    except QueryError as error:
+        columns, rows = pipeline.query(args.sql, args.processed)
+    except UserError as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED
     if args.format == "json":
@@ -162,10 +161,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from pipeline.outputs.report import render_report
-
     try:
-        page = render_report(Path(args.processed), args.run)
+        page = pipeline.report(args.processed, args.run)
     except ValueError as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -175,12 +172,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from pipeline.store.check import check
-
     if not Path(args.processed).is_dir():
         print(f"kommunnlp: output folder not found: {args.processed}", file=sys.stderr)
         return EXIT_USAGE
-    report = check(Path(args.processed))
+    report = pipeline.check(args.processed)
     print(report.format())
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -222,24 +217,16 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 
 def cmd_review_export(args: argparse.Namespace) -> int:
-    from pipeline.outputs.review import export_workbook
-    from pipeline.store.folder import OutputStore
-
-    path, n_entities, n_roles = export_workbook(OutputStore(Path(args.processed)), Path(args.out), run_id=args.run,
-                                                labels=args.label, max_score=args.max_score)
+    path, n_entities, n_roles = pipeline.export_review(args.processed, args.out, run_id=args.run, labels=args.label,
+                                                       max_score=args.max_score)
     print(f"wrote {path}: {n_entities} entities and {n_roles} roles to review")
     return EXIT_OK
 
 
 def cmd_review_import(args: argparse.Namespace) -> int:
-    from pipeline.outputs.review import ReviewError, import_workbooks
-    from pipeline.store.folder import OutputLocked, OutputStore
-
-    store = OutputStore(Path(args.processed))
     try:
-        with store.locked(args.wait):
-            added, skipped = import_workbooks(store, [Path(p) for p in args.sheets], args.reviewer)
-    except (ReviewError, OutputLocked) as error:
+        added, skipped = pipeline.import_review(args.sheets, args.processed, args.reviewer, args.wait)
+    except UserError as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(f"imported {added} verdicts ({skipped} already imported); the next run applies them "
@@ -248,12 +235,12 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from pipeline.outputs.evaluate import as_json, evaluate, format_scores
+    from pipeline.outputs.evaluate import as_json, format_scores
 
     if not Path(args.gold).is_file():
         print(f"kommunnlp: gold file not found: {args.gold}", file=sys.stderr)
         return EXIT_USAGE
-    scores = evaluate(Path(args.gold), Path(args.processed))
+    scores = pipeline.evaluate(args.gold, args.processed)
     print(json.dumps(as_json(scores), indent=2) if args.json else format_scores(scores, misses=args.misses))
     return EXIT_OK
 
@@ -262,45 +249,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not Path(args.input).is_dir():
         print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
         return EXIT_USAGE
-    from flows.prefect_api import ApiStartError, early_api, unless_configured
+    from flows.run import run_command
+    from pipeline.runs import RunOptions
 
-    server = early_api()  # first, so that Prefect's start-up overlaps everything below
-    from pipeline import workers as worker_pool
-
+    options = RunOptions(args.input, args.output, args.model, args.force, args.workers, args.batch_size,
+                         args.max_bytes, args.wait, args.taxonomies)
     try:
-        _warm_workers(args)  # next, so that the model loads meanwhile too
-        return _run(args, unless_configured(server))
-    except ApiStartError as error:
-        print(f"kommunnlp: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    finally:
-        worker_pool.shutdown()
-
-
-def _run(args: argparse.Namespace, server: EarlyApi | None) -> int:
-    from flows.ingest import StrictModeError, ingest_flow
-    from flows.prefect_api import using
-    from pipeline.extract.labels import TaxonomyError
-    from pipeline.nlp.model import ModelNotFound
-    from pipeline.outputs.curation import CurationError
-    from pipeline.store.folder import OutputLocked, OutputWriteError
-
-    flow, window = ingest_flow, 0
-    if args.dask_address:
-        from prefect_dask import DaskTaskRunner
-
-        flow, window = ingest_flow.with_options(task_runner=DaskTaskRunner(address=args.dask_address)), 4
-    try:
-        with using(server):
-            summary = flow(
-                input_dir=args.input, output_dir=args.output, model=args.model, force=args.force,
-                strict=False, workers=args.workers, batch_size=args.batch_size, max_bytes=args.max_bytes,
-                wait_seconds=args.wait, show_progress=sys.stderr.isatty(), analysis_window=window,
-            )
-    except (OutputLocked, OutputWriteError, ModelNotFound, TaxonomyError, CurationError) as error:
-        print(f"kommunnlp: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    except StrictModeError as error:  # not raised with strict=False; kept for deployments
+        summary = run_command(options, dask_address=args.dask_address, show_progress=sys.stderr.isatty())
+    except UserError as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED
     print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else format_summary(summary, args.output))
@@ -309,30 +265,6 @@ def _run(args: argparse.Namespace, server: EarlyApi | None) -> int:
         if args.strict:
             return EXIT_FAILED
     return EXIT_OK
-
-
-def _warm_workers(args: argparse.Namespace) -> None:
-    """Load the model in the worker processes while Prefect starts, when there is new input for them.
-
-    Only a head start: "new" means a file the outputs have never recorded, so
-    a run over unchanged input does not load a model it will not use. The
-    flow works the same without it.
-    """
-    if args.workers <= 1 or args.dask_address:
-        return
-    import pyarrow as pa
-
-    from pipeline import workers as worker_pool
-    from pipeline.ingest.discover import discover
-    from pipeline.store.folder import OutputStore
-
-    try:
-        known = set(OutputStore(Path(args.output)).read("files", ["source_path"]).column(0).to_pylist())
-        unseen = args.force or any(d.source_path not in known for d in discover(Path(args.input)) if d.kind)
-    except (OSError, pa.ArrowException):
-        return  # the flow reports these properly
-    if unseen:
-        worker_pool.warm(args.workers, args.model)  # the workers find the model: spaCy is not imported here
 
 
 def format_summary(summary: dict, output: str) -> str:

@@ -1,10 +1,15 @@
-"""The ingest flow: raw files → Parquet tables, batch by batch, crash-safe and incremental."""
+"""The ingest flow: raw files → Parquet tables, batch by batch, crash-safe and incremental.
+
+The steps are `pipeline.runs.Run`'s; the flow runs reading and analysis as
+Prefect tasks, a batch or two ahead of the batch being written, so Prefect's
+UI shows each batch and a Dask cluster can take the work. `run_command` is
+what `kommunnlp run` does around the flow: start Prefect's API and the worker
+processes early, so their start-up overlaps.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import deque
-from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -12,37 +17,27 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from pipeline import analysis
+from pipeline import UserError, analysis, runs
 from pipeline import workers as worker_pool
-from pipeline.extract import labels
-from pipeline.ingest.discover import Discovered, discover
-from pipeline.ingest.read import DEFAULT_MAX_BYTES, DocumentRecord, Outcome, read_each, read_inputs
-from pipeline.nlp.model import model_label_of, resolve_model
-from pipeline.outputs.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
-from pipeline.runs import Analysed, RunSummary, batch_tables, new_run_id, settle
-from pipeline.store.check import check
-from pipeline.store.folder import OutputStore
-from pipeline.store.schemas import to_arrow
-
-DEFAULT_BATCH_SIZE = 400
+from pipeline.analysis import Analysed
+from pipeline.ingest.discover import Discovered
+from pipeline.ingest.read import DEFAULT_MAX_BYTES, DocumentRecord, Outcome
+from pipeline.runs import DEFAULT_BATCH_SIZE, Run, RunOptions
 
 
-class StrictModeError(RuntimeError):
+class StrictModeError(UserError, RuntimeError):
     """--strict and some inputs were quarantined (the outputs are written all the same)."""
 
 
 @task(name="read-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE, persist_result=False)
-def read_batch(items: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool,
-               workers: int = 1) -> list[Outcome]:
-    if workers <= 1:
-        return read_inputs(items, previous, max_bytes=max_bytes, force=force)
-    chunks = worker_pool.map_chunks(read_each, items, workers, previous, max_bytes, force)
-    return [outcome for chunk in chunks for per_item in chunk for outcome in per_item]
+def read_task(batch: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool, workers: int
+              ) -> list[Outcome]:
+    return runs.read_batch(batch, previous, max_bytes, force, workers)
 
 
 @task(name="analyse-batch", cache_policy=NO_CACHE, persist_result=False)
-def analyse_batch(documents: list[DocumentRecord], model: str, workers: int) -> Analysed:
-    return analysis.analyse(documents, model, n_process=workers)
+def analyse_task(documents: list[DocumentRecord], model: str, workers: int, taxonomies: str | None) -> Analysed:
+    return analysis.analyse(documents, model, workers, taxonomies)
 
 
 @flow(name="kommunnlp-ingest", log_prints=False)
@@ -58,61 +53,34 @@ def ingest_flow(
     wait_seconds: float = 0.0,
     show_progress: bool = False,
     analysis_window: int = 0,
+    taxonomies: str | None = None,
 ) -> dict:
     """Ingest every file under input_dir into the tables under output_dir; returns the run summary.
 
+    taxonomies: a folder of taxonomy files (default: the shipped ones), each its own label table.
     analysis_window: batches analysed at once; 0 chooses (2 with worker processes, so they never wait
     between batches; 1 otherwise).
     """
-    logger = get_run_logger()
-    store = OutputStore(Path(output_dir))
-    labels.load_all()  # a broken taxonomy file stops the run here, before any work
-    curation = load_curation(curation_path(Path(output_dir)))
-    model_ref = resolve_model(model)
-    label = model_label_of(model_ref)
-    summary = RunSummary(new_run_id(), str(input_dir), dt.datetime.now(dt.UTC), label)
-    summary.curation_sha256 = curation.sha256
-    with store.locked(wait_seconds):
-        summary.notes = store.prepare()
-        for note in summary.notes:
-            logger.warning("recovery: %s", note)
-        items = discover(Path(input_dir))
-        previous = {path: row["file_sha256"] for path, row in store.latest_files().items()}
-        known = store.doc_ids()
-        logger.info("discover: %d files under %s; %d inputs known from earlier runs", len(items), input_dir,
-                    len(previous))
-        batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
+    options = RunOptions(input_dir, output_dir, model, force, workers, batch_size, max_bytes, wait_seconds,
+                         taxonomies)
+    job = Run(options, get_run_logger())
+    with job.store.locked(wait_seconds):
+        batches = job.start()
         try:
-            with _progress(show_progress, len(items)) as advance:
+            with _progress(show_progress, sum(len(b) for b in batches)) as advance:
                 window = analysis_window or (2 if workers > 1 else 1)
-                for number, settled, analysed in _pipelined(batches, previous, known, summary.run_id, model_ref,
-                                                            workers, max_bytes, force, window):
-                    tables = batch_tables(settled, analysed, summary.run_id, label, curation)
-                    store.commit(f"{summary.run_id}-b{number:05d}", tables)
-                    summary.add(settled)
-                    logger.info("batch %d/%d: %s", number, len(batches), dict(settled.counts))
+                for number, settled, analysed in _pipelined(job, batches, window):
+                    job.commit(number, settled, analysed)
                     advance(len(batches[number - 1]))
         finally:
             worker_pool.shutdown()
-        if _curation_changed(store, curation):
-            logger.info("curation: applying %d rules to the existing entity and role rows", len(curation.rules))
-            reapply_curation(store, curation, summary.run_id)
-        summary.finished_at = dt.datetime.now(dt.UTC)
-        store.commit(f"{summary.run_id}-run", {"runs": summary.runs_row()})
-        integrity = check(Path(output_dir))
-    result = summary.as_dict()
-    result["integrity_ok"] = integrity.ok
-    if not integrity.ok:
-        logger.error("integrity check failed:\n%s", integrity.format())
-    logger.info("run %s: %s", summary.run_id, {k: v for k, v in result.items() if k not in ("quarantine", "notes")})
-    if summary.counts["quarantined"]:
-        logger.warning("%d inputs quarantined; see the quarantine table", summary.counts["quarantined"])
-        if strict:
-            raise StrictModeError(f"{summary.counts['quarantined']} inputs quarantined (--strict)")
+        result = job.finish()
+    if strict and result["quarantined"]:
+        raise StrictModeError(f"{result['quarantined']} inputs quarantined (--strict)")
     return result
 
 
-def _pipelined(batches, previous, known, run_id, model, workers, max_bytes, force, analysis_window):
+def _pipelined(job: Run, batches: list[list[Discovered]], analysis_window: int):
     """Yield (number, settled, analysed) in batch order while later batches are read and analysed.
 
     Reading runs ahead of analysis; settling (dedupe against every earlier
@@ -131,21 +99,20 @@ def _pipelined(batches, previous, known, run_id, model, workers, max_bytes, forc
             if following is None:
                 return
             number, batch = following
-            reads.append((number, read_batch.submit(_unvisited(batch), _unvisited(_known_for(batch, previous)),
-                                                    max_bytes, force, workers)))
+            reads.append((number, read_task.submit(*map(_unvisited, job.read_arguments(batch)))))
 
     read_ahead()
     while reads or analyses:
         if reads and len(analyses) < analysis_window:
             number, read = reads.popleft()
-            settled = settle(read.result(), known, run_id)
+            settled = job.settle(read.result())
             documents = settled.documents
-            analysis = analyse_batch.submit(_unvisited(documents), model, workers) if documents else None
-            analyses.append((number, settled, analysis))
+            analysed = analyse_task.submit(*map(_unvisited, job.analyse_arguments(documents))) if documents else None
+            analyses.append((number, settled, analysed))
             read_ahead()
             continue
-        number, settled, analysis = analyses.popleft()
-        yield number, settled, analysis.result() if analysis is not None else Analysed()
+        number, settled, analysed = analyses.popleft()
+        yield number, settled, analysed.result() if analysed is not None else Analysed()
 
 
 def _unvisited(value):
@@ -156,28 +123,6 @@ def _unvisited(value):
     """
     context = FlowRunContext.get()
     return quote(value) if context and isinstance(context.task_runner, ThreadPoolTaskRunner) else value
-
-
-def _curation_changed(store: OutputStore, curation: Curation) -> bool:
-    runs = store.read("runs", ["run_id", "curation_sha256"]).to_pylist()
-    last = max(runs, key=lambda r: r["run_id"])["curation_sha256"] if runs else None
-    return curation.sha256 != last and bool(curation.rules or last)
-
-
-def reapply_curation(store: OutputStore, curation: Curation, run_id: str) -> None:
-    """Rewrite the entity and role tables with the curation applied to what was extracted."""
-    tables = {
-        "entities": to_arrow("entities", apply_to_entities(store.read("entities").to_pylist(), curation)),
-        "person_roles": to_arrow("person_roles", apply_to_roles(store.read("person_roles").to_pylist(), curation)),
-    }
-    store.commit(f"{run_id}-curation", tables, replace=("entities", "person_roles"))
-
-
-def _known_for(batch: list[Discovered], previous: dict[str, str]) -> dict[str, str]:
-    """The earlier hashes a batch needs: its files, and each line of its JSONL files."""
-    wanted = {d.source_path for d in batch}
-    jsonl = tuple(f"{d.source_path}#" for d in batch if d.kind == "jsonl")
-    return {p: h for p, h in previous.items() if p in wanted or (jsonl and p.startswith(jsonl))}
 
 
 class _progress:

@@ -24,10 +24,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline import UserError
+
 _EPHEMERAL_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 
 
-class ApiStartError(RuntimeError):
+class ApiStartError(UserError, RuntimeError):
     """The temporary Prefect API server did not come up; the message carries its output."""
 
 

@@ -9,29 +9,46 @@ process boundary.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc
 
 from pipeline import workers
-from pipeline.extract.entities import extract_document
+from pipeline.extract.document import extract_document
+from pipeline.extract.labels import load_taxonomies
+from pipeline.ingest.language import SWEDISH
 from pipeline.ingest.read import DocumentRecord
+from pipeline.nlp.lexicons import Lexicons
 from pipeline.nlp.model import load_pipeline
 from pipeline.nlp.text import chunks, count_tokens, remember_text
-from pipeline.runs import SWEDISH, Analysed
 
 NLP_BATCH_SIZE = 32
 
 
-def analyse(documents: list[DocumentRecord], model: str, n_process: int = 1) -> Analysed:
-    """Token counts for every document; entities, roles, labels and partnerships for the Swedish ones."""
+@dataclass
+class Analysed:
+    """What the NLP stage returns for a batch: token counts and the rows of the derived tables."""
+
+    n_tokens: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, list] = field(default_factory=dict)  # table name → typed rows (pipeline.store.schemas)
+
+
+def analyse(documents: list[DocumentRecord], model: str, n_process: int = 1, taxonomies: str | None = None
+            ) -> Analysed:
+    """Token counts for every document; entities, roles, labels and partnerships for the Swedish ones.
+
+    taxonomies: the folder of taxonomy files to label with (None: the shipped ones).
+    """
     if n_process <= 1:
-        return analyse_here(documents, model)
-    return _merge(workers.map_chunks(analyse_here, documents, n_process, model))
+        return analyse_here(documents, model, taxonomies)
+    return _merge(workers.map_chunks(analyse_here, documents, n_process, model, taxonomies))
 
 
-def analyse_here(documents: list[DocumentRecord], model: str) -> Analysed:
+def analyse_here(documents: list[DocumentRecord], model: str, taxonomies: str | None = None) -> Analysed:
     """Analyse in this process."""
     nlp = load_pipeline(model)
+    lexicons = Lexicons.of(nlp)
+    label_sets = load_taxonomies(taxonomies)
     analysed = Analysed()
     swedish = [d for d in documents if d.language == SWEDISH]
     for document in documents:
@@ -45,7 +62,7 @@ def analyse_here(documents: list[DocumentRecord], model: str) -> Analysed:
     for index, document in enumerate(swedish):
         spacy_docs = parsed[index]
         analysed.n_tokens[document.doc_id] = sum(len(doc) for _, doc in spacy_docs)
-        for table, rows in extract_document(document, spacy_docs).items():
+        for table, rows in extract_document(document, spacy_docs, lexicons, label_sets).items():
             analysed.rows.setdefault(table, []).extend(rows)
     return analysed
 

@@ -1,25 +1,45 @@
-"""One run's bookkeeping, batch by batch: dedupe, rows for every table, and the run summary.
+"""One ingest run, step by step: discover, read, dedupe, analyse, commit each batch, then finish.
 
-The flow in `flows/ingest.py` calls these between its tasks; they hold no
-Prefect and no I/O, so the same logic is testable and reusable.
+`Run` holds a run's state and does each step; the Prefect flow
+(`flows/ingest.py`) calls the steps as tasks (reading and analysing batches
+ahead), `pipeline.run()` calls them in turn without Prefect. The bookkeeping
+between steps (`settle`, `batch_tables`, `RunSummary`) is pure: no I/O.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import PIPELINE_VERSION
-from pipeline.ingest.read import DocumentRecord, Outcome, metadata_json
-from pipeline.outputs.curation import Curation, apply_to_entities, apply_to_roles
-from pipeline.store.schemas import DOCUMENT_TABLES, to_arrow
-
-SWEDISH = "sv"
+from pipeline import PIPELINE_VERSION, analysis
+from pipeline import workers as worker_pool
+from pipeline.analysis import Analysed
+from pipeline.extract.labels import load_taxonomies
+from pipeline.ingest.discover import Discovered, discover
+from pipeline.ingest.read import DEFAULT_MAX_BYTES, DocumentRecord, Outcome, metadata_json, read_each, read_inputs
+from pipeline.nlp.model import model_label_of, resolve_model
+from pipeline.outputs.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
+from pipeline.store.check import check
+from pipeline.store.folder import OutputStore
+from pipeline.store.schemas import (
+    PROVENANCE,
+    DocumentRow,
+    EntityRow,
+    FileRow,
+    PersonRoleRow,
+    QuarantineRow,
+    RunRow,
+    Table,
+    document_tables,
+    to_arrow,
+)
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -33,8 +53,8 @@ class Settled:
     """A batch after dedupe: the new documents to analyse and the rows that record every input."""
 
     documents: list[DocumentRecord] = field(default_factory=list)
-    files: list[dict] = field(default_factory=list)
-    quarantine: list[dict] = field(default_factory=list)
+    files: list[FileRow] = field(default_factory=list)
+    quarantine: list[QuarantineRow] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
 
 
@@ -57,49 +77,47 @@ def settle(outcomes: list[Outcome], known_doc_ids: set[str], run_id: str) -> Set
                 settled.documents.append(outcome.document)
                 status = "document"
         if status in ("quarantined", "skipped"):
-            settled.quarantine.append(
-                {"run_id": run_id, "source_path": outcome.source_path, "stage": outcome.stage,
-                 "reason": outcome.reason,
-                 "file_sha256": None if outcome.file_sha256.startswith("!") else outcome.file_sha256}
-            )
+            settled.quarantine.append(QuarantineRow(
+                run_id=run_id, source_path=outcome.source_path, stage=outcome.stage, reason=outcome.reason,
+                file_sha256=None if outcome.file_sha256.startswith("!") else outcome.file_sha256,
+            ))
         settled.counts[{"document": "new", "duplicate": "duplicates"}.get(status, "quarantined")] += 1
-        settled.files.append(
-            {"source_path": outcome.source_path, "file_sha256": outcome.file_sha256,
-             "size_bytes": outcome.size_bytes, "status": status, "doc_id": doc_id, "run_id": run_id}
-        )
+        settled.files.append(FileRow(
+            source_path=outcome.source_path, file_sha256=outcome.file_sha256, size_bytes=outcome.size_bytes,
+            status=status, doc_id=doc_id, run_id=run_id,
+        ))
     return settled
 
 
-@dataclass
-class Analysed:
-    """What the NLP stage returns for a batch: token counts and the rows of the derived tables."""
-
-    n_tokens: dict[str, int] = field(default_factory=dict)
-    rows: dict[str, list[dict]] = field(default_factory=dict)
-
-
 def batch_tables(
-    settled: Settled, analysed: Analysed, run_id: str, model: str, curation: Curation | None = None
+    settled: Settled, analysed: Analysed, run_id: str, model: str, tables: dict[str, Table],
+    curation: Curation | None = None,
 ) -> dict[str, pa.Table]:
-    """Every table's rows for one batch, curated and provenance stamped, as schema-exact Arrow tables."""
+    """Every table's rows for one batch, curated and provenance stamped, as schema-exact Arrow tables.
+
+    tables: the output folder's tables (with one label table per taxonomy of the run).
+    """
     provenance = {"run_id": run_id, "pipeline_version": PIPELINE_VERSION, "model": model}
-    rows: dict[str, list[dict]] = {name: [] for name in DOCUMENT_TABLES}
+    rows: dict[str, list] = {name: [] for name in document_tables(tables)}
     for doc in settled.documents:
-        rows["documents"].append(
-            {"doc_id": doc.doc_id, "source_path": doc.source_path, "title": doc.title, "published": doc.published,
-             "language": doc.language, "language_prob": doc.language_prob, "n_chars": doc.n_chars,
-             "n_tokens": analysed.n_tokens[doc.doc_id], "text": doc.text, "source_format": doc.source_format,
-             "encoding": doc.encoding, "metadata_json": metadata_json(doc), **provenance}
-        )
+        rows["documents"].append(DocumentRow(
+            doc_id=doc.doc_id, source_path=doc.source_path, title=doc.title, published=doc.published,
+            language=doc.language, language_prob=doc.language_prob, n_chars=doc.n_chars,
+            n_tokens=analysed.n_tokens[doc.doc_id], text=doc.text, source_format=doc.source_format,
+            encoding=doc.encoding, metadata_json=metadata_json(doc), **provenance,
+        ))
     for table, table_rows in analysed.rows.items():
-        rows[table].extend({**row, **provenance} for row in table_rows)
+        for row in table_rows:
+            for name in PROVENANCE:
+                setattr(row, name, provenance[name])
+        rows[table].extend(table_rows)
     if curation is not None:
         rows["entities"] = apply_to_entities(rows["entities"], curation)
         rows["person_roles"] = apply_to_roles(rows["person_roles"], curation)
-    tables = {name: to_arrow(name, table_rows) for name, table_rows in rows.items()}
-    tables["files"] = to_arrow("files", settled.files)
-    tables["quarantine"] = to_arrow("quarantine", settled.quarantine)
-    return tables
+    result = {name: to_arrow(tables[name], table_rows) for name, table_rows in rows.items()}
+    result["files"] = to_arrow(tables["files"], settled.files)
+    result["quarantine"] = to_arrow(tables["quarantine"], settled.quarantine)
+    return result
 
 
 @dataclass
@@ -110,7 +128,7 @@ class RunSummary:
     model: str
     counts: Counter = field(default_factory=Counter)
     languages: Counter = field(default_factory=Counter)
-    quarantined: list[dict] = field(default_factory=list)
+    quarantined: list[QuarantineRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     finished_at: dt.datetime | None = None
     curation_sha256: str | None = None
@@ -126,20 +144,163 @@ class RunSummary:
         return round((end - self.started_at).total_seconds(), 3)
 
     def runs_row(self) -> pa.Table:
-        return to_arrow("runs", [{
-            "run_id": self.run_id, "started_at": self.started_at, "finished_at": self.finished_at,
-            "input_root": self.input_root, "n_files": self.counts["files"], "n_new": self.counts["new"],
-            "n_unchanged": self.counts["unchanged"], "n_duplicates": self.counts["duplicates"],
-            "n_quarantined": self.counts["quarantined"],
-            "languages_json": json.dumps(dict(sorted(self.languages.items()))),
-            "seconds": self.seconds, "pipeline_version": PIPELINE_VERSION, "model": self.model,
-            "curation_sha256": self.curation_sha256,
-        }])
+        return to_arrow("runs", [RunRow(
+            run_id=self.run_id, started_at=self.started_at, finished_at=self.finished_at,
+            input_root=self.input_root, n_files=self.counts["files"], n_new=self.counts["new"],
+            n_unchanged=self.counts["unchanged"], n_duplicates=self.counts["duplicates"],
+            n_quarantined=self.counts["quarantined"], languages_json=json.dumps(dict(sorted(self.languages.items()))),
+            seconds=self.seconds, pipeline_version=PIPELINE_VERSION, model=self.model,
+            curation_sha256=self.curation_sha256,
+        )])
 
     def as_dict(self) -> dict:
         return {
             "run_id": self.run_id, "files": self.counts["files"], "new": self.counts["new"],
             "unchanged": self.counts["unchanged"], "duplicates": self.counts["duplicates"],
             "quarantined": self.counts["quarantined"], "languages": dict(sorted(self.languages.items())),
-            "seconds": self.seconds, "quarantine": self.quarantined, "notes": self.notes, "model": self.model,
+            "seconds": self.seconds, "quarantine": [asdict(q) for q in self.quarantined], "notes": self.notes,
+            "model": self.model,
         }
+
+
+# --- the run ----------------------------------------------------------------------------------
+DEFAULT_BATCH_SIZE = 400
+
+
+@dataclass
+class RunOptions:
+    """What a run is asked to do; the command's flags, the flow's parameters and `pipeline.run()`'s arguments."""
+
+    input_dir: str
+    output_dir: str = "processed"
+    model: str | None = None  # None: sv_core_news_sm when installed, else the shipped model
+    force: bool = False
+    workers: int = 1
+    batch_size: int = DEFAULT_BATCH_SIZE
+    max_bytes: int = DEFAULT_MAX_BYTES
+    wait_seconds: float = 0.0
+    taxonomies: str | None = None  # a folder of taxonomy files; None: the shipped ones
+
+
+class Run:
+    """One run over an input folder into an output folder.
+
+    Everything that can fail on bad configuration (model, taxonomies,
+    curation) fails in the constructor, before the output folder is touched.
+    Then, holding the folder's lock: `start()`, for each of `batches()`
+    `read()` → `settle()` → `analyse()` → `commit()`, and `finish()`.
+    """
+
+    def __init__(self, options: RunOptions, logger: logging.Logger | logging.LoggerAdapter | None = None):
+        self.options = options
+        self.log = logger or logging.getLogger("kommunnlp")
+        self.store = OutputStore(Path(options.output_dir))
+        self.taxonomies = load_taxonomies(options.taxonomies)  # a broken taxonomy file stops the run here
+        self.curation = load_curation(curation_path(Path(options.output_dir)))
+        self.model = resolve_model(options.model)
+        self.summary = RunSummary(new_run_id(), str(options.input_dir), dt.datetime.now(dt.UTC),
+                                  model_label_of(self.model))
+        self.summary.curation_sha256 = self.curation.sha256
+        self.previous: dict[str, str] = {}
+        self.known: set[str] = set()
+        self.tables: dict[str, Table] = {}
+
+    def start(self) -> list[list[Discovered]]:
+        """Recover what a killed run left, record the taxonomies, discover the input; returns the batches."""
+        self.store.add_taxonomies({name: {"what": t.what, "title": t.title} for name, t in self.taxonomies.items()})
+        self.summary.notes = self.store.prepare()
+        for note in self.summary.notes:
+            self.log.warning("recovery: %s", note)
+        self.tables = self.store.tables
+        items = discover(Path(self.options.input_dir))
+        self.previous = {path: row["file_sha256"] for path, row in self.store.latest_files().items()}
+        self.known = self.store.doc_ids()
+        self.log.info("discover: %d files under %s; %d inputs known from earlier runs", len(items),
+                      self.options.input_dir, len(self.previous))
+        size = self.options.batch_size
+        return [items[i : i + size] for i in range(0, len(items), size)]
+
+    def read_arguments(self, batch: list[Discovered]) -> tuple:
+        """`read_batch`'s arguments for a batch: only what it needs, so a task can take them to a cluster."""
+        options = self.options
+        return batch, known_for(batch, self.previous), options.max_bytes, options.force, options.workers
+
+    def read(self, batch: list[Discovered]) -> list[Outcome]:
+        return read_batch(*self.read_arguments(batch))
+
+    def settle(self, outcomes: list[Outcome]) -> Settled:
+        """Dedupe against every earlier document, in batch order."""
+        return settle(outcomes, self.known, self.summary.run_id)
+
+    def analyse_arguments(self, documents: list[DocumentRecord]) -> tuple:
+        """`analysis.analyse`'s arguments for a batch's new documents."""
+        return documents, self.model, self.options.workers, self.options.taxonomies
+
+    def analyse(self, documents: list[DocumentRecord]) -> Analysed:
+        return analysis.analyse(*self.analyse_arguments(documents))
+
+    def commit(self, number: int, settled: Settled, analysed: Analysed) -> None:
+        tables = batch_tables(settled, analysed, self.summary.run_id, self.summary.model, self.tables, self.curation)
+        self.store.commit(f"{self.summary.run_id}-b{number:05d}", tables)
+        self.summary.add(settled)
+        self.log.info("batch %d: %s", number, dict(settled.counts))
+
+    def finish(self) -> dict:
+        """Apply a changed curation to earlier rows, record the run, check the outputs; the run's summary."""
+        if self.curation_changed():
+            self.log.info("curation: applying %d rules to the existing entity and role rows", len(self.curation.rules))
+            self.reapply_curation()
+        self.summary.finished_at = dt.datetime.now(dt.UTC)
+        self.store.commit(f"{self.summary.run_id}-run", {"runs": self.summary.runs_row()})
+        integrity = check(self.store.root)
+        result = self.summary.as_dict()
+        result["integrity_ok"] = integrity.ok
+        if not integrity.ok:
+            self.log.error("integrity check failed:\n%s", integrity.format())
+        self.log.info("run %s: %s", self.summary.run_id,
+                      {k: v for k, v in result.items() if k not in ("quarantine", "notes")})
+        if self.summary.counts["quarantined"]:
+            self.log.warning("%d inputs quarantined; see the quarantine table", self.summary.counts["quarantined"])
+        return result
+
+    def curation_changed(self) -> bool:
+        runs = self.store.read("runs", ["run_id", "curation_sha256"]).to_pylist()
+        last = max(runs, key=lambda r: r["run_id"])["curation_sha256"] if runs else None
+        return self.curation.sha256 != last and bool(self.curation.rules or last)
+
+    def reapply_curation(self) -> None:
+        """Rewrite the entity and role tables with the curation applied to what was extracted."""
+        entities = [EntityRow(**row) for row in self.store.read("entities").to_pylist()]
+        roles = [PersonRoleRow(**row) for row in self.store.read("person_roles").to_pylist()]
+        tables = {"entities": to_arrow("entities", apply_to_entities(entities, self.curation)),
+                  "person_roles": to_arrow("person_roles", apply_to_roles(roles, self.curation))}
+        self.store.commit(f"{self.summary.run_id}-curation", tables, replace=("entities", "person_roles"))
+
+
+def read_batch(batch: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool, workers: int
+               ) -> list[Outcome]:
+    """Read a batch, in worker processes when there are several."""
+    if workers <= 1:
+        return read_inputs(batch, previous, max_bytes=max_bytes, force=force)
+    chunks = worker_pool.map_chunks(read_each, batch, workers, previous, max_bytes, force)
+    return [outcome for chunk in chunks for per_item in chunk for outcome in per_item]
+
+
+def known_for(batch: list[Discovered], previous: dict[str, str]) -> dict[str, str]:
+    """The earlier hashes a batch needs: its files, and each line of its JSONL files."""
+    wanted = {d.source_path for d in batch}
+    jsonl = tuple(f"{d.source_path}#" for d in batch if d.kind == "jsonl")
+    return {p: h for p, h in previous.items() if p in wanted or (jsonl and p.startswith(jsonl))}
+
+
+def run(options: RunOptions, logger: logging.Logger | None = None) -> dict:
+    """A whole run in this process, batch after batch, without Prefect; returns the run's summary."""
+    job = Run(options, logger)
+    with job.store.locked(options.wait_seconds):
+        try:
+            for number, batch in enumerate(job.start(), 1):
+                settled = job.settle(job.read(batch))
+                job.commit(number, settled, job.analyse(settled.documents) if settled.documents else Analysed())
+        finally:
+            worker_pool.shutdown()
+        return job.finish()

@@ -56,10 +56,10 @@ def run(input_dir: Path, output_dir: Path, **kwargs) -> dict:
 
 def sql(output_dir: Path, query: str) -> list[tuple]:
     """Run SQL with each table as a DuckDB view over its Parquet files."""
-    from pipeline.store.schemas import TABLES
+    from pipeline.store.folder import OutputStore
 
     con = duckdb.connect()
-    for name in TABLES:
+    for name in OutputStore(output_dir).tables:
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{output_dir}/{name}/*.parquet')")
     return con.execute(query).fetchall()
 
@@ -67,19 +67,25 @@ def sql(output_dir: Path, query: str) -> list[tuple]:
 @pytest.fixture(scope="session")
 def nlp():
     """The product's Swedish pipeline (sv_core_news_sm if installed, else the shipped model)."""
-    from pipeline.nlp.model import load_pipeline, resolve_model
+    import pipeline
 
-    return load_pipeline(resolve_model())
+    return pipeline.load_pipeline()
 
 
 def extract(nlp, text: str) -> dict[str, list[dict]]:
-    """Run the real pipeline and extraction over one Swedish text."""
-    from pipeline.extract.entities import extract_document
+    """Run the real pipeline and extraction over one Swedish text; rows as dicts."""
+    from dataclasses import asdict
+
+    from pipeline.extract.document import extract_document
+    from pipeline.extract.labels import load_taxonomies
     from pipeline.ingest.read import DocumentRecord
+    from pipeline.nlp.lexicons import Lexicons
     from pipeline.nlp.text import chunks
 
     document = DocumentRecord("test-doc", "test.txt", None, None, "sv", 1.0, text, "txt", "utf-8")
-    rows = extract_document(document, [(offset, nlp(piece)) for offset, piece in chunks(text)])
+    found = extract_document(document, [(offset, nlp(piece)) for offset, piece in chunks(text)], Lexicons.of(nlp),
+                             load_taxonomies())
+    rows = {table: [asdict(row) for row in table_rows] for table, table_rows in found.items()}
     for row in rows["entities"]:  # every offset slices the text to the mention
         assert text[row["start_char"] : row["end_char"]] == row["text"]
     return rows

@@ -10,6 +10,7 @@ counts more. The taxonomy files say how (`pipeline/taxonomies/*.yaml`).
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,20 +22,19 @@ from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, LOWER
 from spacy.strings import StringStore
 from spacy.tokens import Doc
 
+from pipeline import UserError
 from pipeline.nlp.text import sentence_bounds, sentence_text, text_of
-from pipeline.resources import PACKAGE_DIR
+from pipeline.resources import TAXONOMY_DIR, inflection_endings, taxonomy_files
 
-TAXONOMY_DIR = PACKAGE_DIR / "taxonomies"
-TAXONOMIES = ("dialogue_methods", "cooperation_themes")
 STRONG, WEAK = 1.0, 0.4
 TITLE_FACTOR = 1.5
-# Endings a compound's last part may carry: "webbenkät-en", "dialogmöt-ena".
-_ENDINGS = ("", "n", "en", "et", "er", "ar", "or", "na", "erna", "arna", "orna", "s", "a", "e", "ens", "ets", "t",
-            "ernas", "arnas", "ens", "nas", "ena", "ne")
 MAX_LIST_LINE_WORDS = 6
+# A taxonomy's file name is its table's name, and a table's name is an SQL view's.
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_RESERVED = {"documents", "entities", "person_roles", "partnerships", "files", "quarantine", "runs", "reviews"}
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(UserError, ValueError):
     """A taxonomy file is invalid; the message names the file and the problem."""
 
 
@@ -62,6 +62,8 @@ class Taxonomy:
     name: str
     threshold: float
     labels: tuple[Label, ...]
+    title: str = ""  # the heading of its report section
+    what: str = ""  # what its labels are, for the data dictionary
 
 
 @dataclass
@@ -85,9 +87,13 @@ class LabelResult:
 
 
 # --- loading ------------------------------------------------------------------------
-@lru_cache(maxsize=4)
-def load_taxonomy(name: str, directory: Path = TAXONOMY_DIR) -> Taxonomy:
-    path = directory / f"{name}.yaml"
+@lru_cache(maxsize=16)
+def load_taxonomy(path: Path) -> Taxonomy:
+    """One taxonomy file, validated; the message of a broken file names it and the problem."""
+    path = Path(path)
+    if not _TABLE_NAME.match(path.stem) or path.stem in _RESERVED:
+        raise TaxonomyError(f"{path}: the file name is the table's name: lower-case letters, digits and _, "
+                            f"not one of {', '.join(sorted(_RESERVED))}")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
@@ -113,7 +119,8 @@ def load_taxonomy(name: str, directory: Path = TAXONOMY_DIR) -> Taxonomy:
             cues=(*_cues(entry["strong"], STRONG, where), *_cues(entry.get("weak") or [], WEAK, where)),
             negatives=_cues(entry.get("not") or [], 0.0, where),
         ))
-    return Taxonomy(name, float(threshold), tuple(labels))
+    return Taxonomy(path.stem, float(threshold), tuple(labels), str(data.get("title") or path.stem),
+                    str(data.get("what") or path.stem.replace("_", " ")))
 
 
 def _cues(values: object, weight: float, where: str) -> tuple[Cue, ...]:
@@ -122,9 +129,13 @@ def _cues(values: object, weight: float, where: str) -> tuple[Cue, ...]:
     return tuple(Cue(tuple(v.casefold().split()), weight) for v in values)
 
 
-def load_all() -> dict[str, Taxonomy]:
-    """Load and validate every taxonomy; called at start-up so a broken file stops the run early."""
-    return {name: load_taxonomy(name) for name in TAXONOMIES}
+def load_taxonomies(directory: Path | str | None = None) -> dict[str, Taxonomy]:
+    """Every taxonomy in a folder (default: the shipped ones), validated: a broken file stops a run early."""
+    folder = Path(directory) if directory else TAXONOMY_DIR
+    files = taxonomy_files(folder)
+    if not files:
+        raise TaxonomyError(f"{folder}: no taxonomy files (*.yaml) found")
+    return {path.stem: load_taxonomy(path) for path in files}
 
 
 # --- matching -----------------------------------------------------------------------
@@ -134,7 +145,7 @@ def word_matches(cue_word: str, form: str, last: bool = True) -> bool:
         return form == cue_word
     if form.startswith(cue_word) and (len(form) - len(cue_word) <= 4 or len(cue_word) >= 6):
         return True
-    return last and len(cue_word) >= 6 and any(form.endswith(cue_word + e) for e in _ENDINGS)
+    return last and len(cue_word) >= 6 and any(form.endswith(cue_word + e) for e in inflection_endings())
 
 
 Words = tuple[frozenset[str], frozenset[str]]
@@ -162,7 +173,8 @@ class CueIndex:
         found = self.cache.get(form)
         if found is None:
             candidates = {form[:n] for n in self.by_length if len(form) >= n} | {
-                form[: len(form) - len(e)][-n:] for e in _ENDINGS if form.endswith(e) for n in self.by_length
+                form[: len(form) - len(e)][-n:] for e in inflection_endings() if form.endswith(e)
+                for n in self.by_length
             }
             words = candidates & self.words  # a cue word of 3 letters or less must equal the form: a candidate
             inner = frozenset(w for w in words if word_matches(w, form, last=False))
@@ -321,6 +333,16 @@ def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
             best = max(mine, key=lambda h: (h.cue.weight * h.factor, -h.start))
             results.append(LabelResult(label.id, round(score, 3), best.sentence, best.start, best.end, mine))
     return results
+
+
+def labels_in_phrase(phrase: str, taxonomy: Taxonomy) -> list[str]:
+    """The ids of the labels a short phrase names by its cues ("vatten och avlopp, utbildning"): for lists
+    such as a partnership's "Samarbetsområde:" line, where every cue counts and no threshold applies."""
+    index = cue_index(taxonomy)
+    matched = [index.words_in(word) for word in phrase.casefold().replace(",", " ").split()]
+    positions = positions_of(matched)
+    return sorted({label.id for label in taxonomy.labels
+                   if any(next(iter(find_cue(cue, matched, positions)), None) for cue in label.cues)})
 
 
 def title_end(text: str) -> int:

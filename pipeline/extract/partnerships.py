@@ -14,17 +14,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.extract import labels
+from pipeline.extract.labels import Taxonomy
+from pipeline.nlp.lexicons import read_yaml
+from pipeline.resources import DATA_DIR
 
-COOPERATION_CUES = re.compile(
-    r"\b(samarbet\w*|partnerskap\w*|vänort\w*|vänskapsort\w*|avsiktsförklaring\w*|systerstad\w*|ingått|inleder|"
-    r"samverka\w*)\b",
-    re.IGNORECASE,
-)
-AREA_LINE = re.compile(r"^\s*(samarbetsområden?|område|fokusområden?|tema)\s*:\s*(?P<areas>.+)$",
-                       re.IGNORECASE | re.MULTILINE)
+PARTNERSHIP_FILE = DATA_DIR / "partnerships.yaml"
 SECTION_LINES = 6
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict:
+    return read_yaml(PARTNERSHIP_FILE, "partnership words file")
+
+
+@lru_cache(maxsize=1)
+def _cooperation_cues() -> re.Pattern[str]:
+    stems = "|".join(rf"{re.escape(w)}\w*" for w in _words()["cooperation_stems"])
+    words = "|".join(re.escape(w) for w in _words()["cooperation_words"])
+    return re.compile(rf"\b({stems}|{words})\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _area_line() -> re.Pattern[str]:
+    headings = "|".join(re.escape(w) for w in _words()["area_headings"])
+    return re.compile(rf"^\s*({headings})\s*:\s*(?P<areas>.+)$", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -38,16 +54,16 @@ class Place:
     end: int
 
 
-def find_partnerships(text: str, places: list[Place]) -> list[dict]:
+def find_partnerships(text: str, places: list[Place], themes: Taxonomy | None) -> list[dict]:
     """Pairs of (Swedish municipality, foreign partner) in cooperation context, once per pair."""
     pairs: dict[tuple[str, str], dict] = {}
     for start, end in _units(text):
         unit = text[start:end]
         swedish = [p for p in places if p.kb_id and start <= p.start < end]
         foreign = [p for p in places if not p.kb_id and start <= p.start < end]
-        if not swedish or not foreign or (not COOPERATION_CUES.search(unit) and not _is_heading_pair(unit)):
+        if not swedish or not foreign or (not _cooperation_cues().search(unit) and not _is_heading_pair(unit)):
             continue
-        themes = _themes(text, end)
+        stated = _themes(text, end, themes)
         for partner in foreign:
             home = min(swedish, key=lambda s: abs(s.start - partner.start))
             key = (home.kb_id, partner.name)
@@ -55,7 +71,7 @@ def find_partnerships(text: str, places: list[Place]) -> list[dict]:
                 continue
             pairs[key] = {
                 "swedish_municipality": home.name, "swedish_kb_id": home.kb_id, "partner": partner.name,
-                "partner_country": partner.country, "themes": themes or None,
+                "partner_country": partner.country, "themes": stated or None,
                 "evidence": unit.strip(), "start_char": start, "end_char": end,
             }
     return list(pairs.values())
@@ -78,15 +94,10 @@ def _is_heading_pair(unit: str) -> bool:
     return len(unit.split()) <= 6 and " och " in unit and not unit.rstrip().endswith(".")
 
 
-def _themes(text: str, after: int) -> list[str]:
+def _themes(text: str, after: int, themes: Taxonomy | None) -> list[str]:
     """Theme ids from a "Samarbetsområde:" line within the next few lines."""
     section = "\n".join(text[after:].split("\n")[:SECTION_LINES])
-    match = AREA_LINE.search(section)
-    if not match:
+    match = _area_line().search(section)
+    if not match or themes is None:
         return []
-    taxonomy = labels.load_taxonomy("cooperation_themes")
-    index = labels.cue_index(taxonomy)
-    matched = [index.words_in(word) for word in match.group("areas").casefold().replace(",", " ").split()]
-    positions = labels.positions_of(matched)
-    return sorted({label.id for label in taxonomy.labels
-                   if any(next(iter(labels.find_cue(cue, matched, positions)), None) for cue in label.cues)})
+    return labels.labels_in_phrase(match.group("areas"), themes)

@@ -33,6 +33,11 @@ def _places_data() -> dict:
         raise ValueError(f"invalid places file {PLACES_FILE}: {error}") from error
 
 
+def words(key: str):
+    """A list (or word) of `data/places.yaml` by its key."""
+    return _places_data()[key]
+
+
 @lru_cache(maxsize=1)
 def countries() -> dict[str, str]:
     """Case-folded country name (Swedish or English) → its Swedish name."""

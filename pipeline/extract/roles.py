@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from pipeline.nlp.persons import load_roles
+from pipeline.nlp.lexicons import RoleLexicon
 from pipeline.nlp.text import sentence_of, text_of
 
 _PARTY = r"\((?P<party>[A-ZÅÄÖ]{1,2})\)"
@@ -29,21 +30,40 @@ _AFTER_NAME = re.compile(
     rf"(?:{_PARTY.replace('party', 'party2')})?(?=$|{_CLAUSE_END})"
 )
 _PARTY_ONLY = re.compile(rf"^[ \t]*{_PARTY}")
-_SPLIT_ORG = re.compile(r"\s+hos\s+|\s+(?:på|vid|i|inom|av|at)\s+(?=[A-ZÅÄÖ0-9])")
 _AND_MORE = re.compile(r"\s+och\s+")
 _GENITIVE_ORG = re.compile(r"(?P<org>[A-ZÅÄÖ][\w-]*(?::s|s))$")
 MAX_ROLE_WORDS = 7
 MAX_PHRASE_WORDS = 14
-# A role phrase ends where the clause goes on: "…, projektledare i Lundby som medverkade …".
-_CLAUSE_GOES_ON = re.compile(r"\s+(?:som|är|var|har|hade|ska|kommer|blir|blev|menar|tycker|säger)\s.*$")
-# "Rådström Baastad kommunalråd och därefter kommunstyrelseordförande", "Lena X ny landshövding i Y"
-_ROLE_RIGHT_AFTER = re.compile(
-    r"^[ \t]+(?:(?:ny|nya|nytillträdd|tillträdande|blir|blev|utses till|utsedd till)\s+)?"
-    r"(?P<role>[a-zåäö][\w-]*)(?P<more>(?:\s+och\s+(?:därefter\s+|sedan\s+|senare\s+)?"
-    r"[a-zåäö][\w-]*)*)"
-)
-# "Jaan-Henrik Kain ingår som forskare", "Anna Berg arbetar som projektledare"
-_AS_ROLE = re.compile(r"^[ \t]+(?:\w+[ \t]+){1,2}som[ \t]+(?P<role>[a-zåäö][\w-]*)")
+
+
+@dataclass(frozen=True)
+class RolePatterns:
+    """The regular expressions of the role shapes, made from the role lexicon's words."""
+
+    split_org: re.Pattern[str]  # "projektledare hos X", "projektledare på X"
+    clause_goes_on: re.Pattern[str]  # "…, projektledare i Lundby som medverkade …"
+    role_right_after: re.Pattern[str]  # "Rådström Baastad kommunalråd och därefter …", "Lena X ny landshövding"
+    sequence: re.Pattern[str]  # the further roles of role_right_after
+    as_role: re.Pattern[str]  # "Jaan-Henrik Kain ingår som forskare"
+
+
+@lru_cache(maxsize=4)
+def role_patterns(lexicon: RoleLexicon) -> RolePatterns:
+    def alternatives(words: tuple[str, ...]) -> str:
+        return "|".join(re.escape(w) for w in words)
+
+    sequence = rf"(?:{alternatives(lexicon.sequence_words)})\s+"
+    return RolePatterns(
+        split_org=re.compile(rf"\s+(?:{alternatives(lexicon.org_words)})\s+|"
+                             rf"\s+(?:{alternatives(lexicon.org_prepositions)})\s+(?=[A-ZÅÄÖ0-9])"),
+        clause_goes_on=re.compile(rf"\s+(?:{alternatives(lexicon.clause_words)})\s.*$"),
+        role_right_after=re.compile(
+            rf"^[ \t]+(?:(?:{alternatives(lexicon.new_role_words)})\s+)?"
+            rf"(?P<role>[a-zåäö][\w-]*)(?P<more>(?:\s+och\s+(?:{sequence})?[a-zåäö][\w-]*)*)"
+        ),
+        sequence=re.compile(rf"och\s+(?:{sequence})?([a-zåäö][\w-]*)"),
+        as_role=re.compile(r"^[ \t]+(?:\w+[ \t]+){1,2}som[ \t]+(?P<role>[a-zåäö][\w-]*)"),
+    )
 
 
 @dataclass(frozen=True)
@@ -65,12 +85,13 @@ class RoleLink:
     score: float
 
 
-def find_roles(doc: Doc, persons: list[PersonMention]) -> list[RoleLink]:
+def find_roles(doc: Doc, persons: list[PersonMention], lexicon: RoleLexicon) -> list[RoleLink]:
     """Every role the text gives a person, at most once per (person, role)."""
     links: list[RoleLink] = []
     text = text_of(doc)
+    shapes = _Shapes(lexicon, role_patterns(lexicon))
     for index, person in enumerate(persons):
-        before = _before_name(doc, text, person)
+        before = shapes.before_name(doc, text, person)
         if not before and index > 0 and re.fullmatch(r"\s+och\s+", text[persons[index - 1].end : person.start]):
             # "statsråden Peter Kullgren och Carl-Oskar Bohlin": the role covers both
             before = [
@@ -80,8 +101,8 @@ def find_roles(doc: Doc, persons: list[PersonMention]) -> list[RoleLink]:
             ]
         links.extend(before)
         next_start = persons[index + 1].start if index + 1 < len(persons) else len(text)
-        links.extend(_after_name(doc, text, person, next_start))
-        links.extend(_contact_block(doc, text, person))
+        links.extend(shapes.after_name(doc, text, person, next_start))
+        links.extend(shapes.contact_block(doc, text, person))
     seen: set[tuple[str, str]] = set()
     unique = []
     for link in sorted(links, key=lambda r: -r.score):
@@ -92,156 +113,157 @@ def find_roles(doc: Doc, persons: list[PersonMention]) -> list[RoleLink]:
     return sorted(unique, key=lambda r: r.start)
 
 
-def _after_name(doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
-    rest = text[person.end :]
-    match = _AFTER_NAME.match(rest)
-    if match and person.end + match.end("role") > next_start:
-        return []  # the phrase runs into the next name: "…, socialnämndens ordförande Iosif Karambotis"
-    party_match = _PARTY_ONLY.match(rest)
-    if not match:
-        return _role_right_after(doc, text, rest, person)
-    party = match.group("party") or match.group("party2") or (party_match.group("party") if party_match else None)
-    phrase = _CLAUSE_GOES_ON.sub("", match.group("role").strip())
-    if len(phrase.split()) > MAX_PHRASE_WORDS or not any(
-        _looks_like_role(_split_org(part)[0], strict=not party and not _after_speech(text, person))
-        for part in _AND_MORE.split(phrase)
-    ):
-        return []
-    end = person.end + match.end("role")
-    links = []
-    for part in _AND_MORE.split(phrase):
-        role, org = _split_org(part)
-        if role and _looks_like_role(role, strict=False):
-            links.append(_link(doc, text, person, role, party, org, person.start, end, 0.85 if party else 0.75))
-    return links
+class _Shapes:
+    """The role shapes over one role lexicon (and the patterns made from it)."""
 
+    def __init__(self, lexicon: RoleLexicon, patterns: RolePatterns):
+        self.lexicon = lexicon
+        self.patterns = patterns
 
-def _role_right_after(doc: Doc, text: str, rest: str, person: PersonMention) -> list[RoleLink]:
-    """A role word straight after the name, or "… ingår som forskare"."""
-    lexicon = load_roles()
-    links = []
-    match = _ROLE_RIGHT_AFTER.match(rest)
-    if match and lexicon.is_role_word(match.group("role")):
-        more = re.findall(r"och\s+(?:därefter\s+|sedan\s+|senare\s+)?([a-zåäö][\w-]*)", match.group("more"))
-        for role in (match.group("role"), *more):
-            if lexicon.is_role_word(role):
-                links.append(_link(doc, text, person, role, None, None, person.start, person.end + match.end(), 0.6))
-    match = _AS_ROLE.match(rest)
-    if match and lexicon.is_role_word(match.group("role")):
-        links.append(
-            _link(doc, text, person, match.group("role"), None, None, person.start, person.end + match.end(), 0.6)
-        )
-    return links
+    def after_name(self, doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
+        rest = text[person.end :]
+        match = _AFTER_NAME.match(rest)
+        if match and person.end + match.end("role") > next_start:
+            return []  # the phrase runs into the next name: "…, socialnämndens ordförande Iosif Karambotis"
+        party_match = _PARTY_ONLY.match(rest)
+        if not match:
+            return self.role_right_after(doc, text, rest, person)
+        party = match.group("party") or match.group("party2") or (party_match.group("party") if party_match else None)
+        phrase = self.patterns.clause_goes_on.sub("", match.group("role").strip())
+        if len(phrase.split()) > MAX_PHRASE_WORDS or not any(
+            self.looks_like_role(self.split_org(part)[0], strict=not party and not self.after_speech(text, person))
+            for part in _AND_MORE.split(phrase)
+        ):
+            return []
+        end = person.end + match.end("role")
+        links = []
+        for part in _AND_MORE.split(phrase):
+            role, org = self.split_org(part)
+            if role and self.looks_like_role(role, strict=False):
+                links.append(self.link(doc, text, person, role, party, org, person.start, end, 0.85 if party else 0.75))
+        return links
 
+    def role_right_after(self, doc: Doc, text: str, rest: str, person: PersonMention) -> list[RoleLink]:
+        """A role word straight after the name, or "… ingår som forskare"."""
+        lexicon = self.lexicon
+        links = []
+        match = self.patterns.role_right_after.match(rest)
+        if match and lexicon.is_role_word(match.group("role")):
+            more = self.patterns.sequence.findall(match.group("more"))
+            for role in (match.group("role"), *more):
+                if lexicon.is_role_word(role):
+                    links.append(self.link(doc, text, person, role, None, None, person.start,
+                                           person.end + match.end(), 0.6))
+        match = self.patterns.as_role.match(rest)
+        if match and lexicon.is_role_word(match.group("role")):
+            links.append(self.link(doc, text, person, match.group("role"), None, None, person.start,
+                                   person.end + match.end(), 0.6))
+        return links
 
-def _before_name(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
-    """ "civilminister Erik Slottner", "socialnämndens ordförande Iosif Karambotis (S)"."""
-    lexicon = load_roles()
-    before = text[: person.start].rstrip(" ")
-    words = before.split(" ")
-    if not words or not lexicon.is_role_word(words[-1]):
-        return []
-    role_words = [words[-1]]
-    org = None
-    index = len(words) - 2
-    # "infrastruktur- och bostadsminister", "kommunstyrelsens ordförande", "MFOF:s generaldirektör"
-    while index >= 0 and len(role_words) < 4:
-        word = words[index]
-        if word == "och" and index > 0 and words[index - 1].endswith("-"):
-            role_words[:0] = [words[index - 1], word]
-            index -= 2
-        elif word.islower() and word.endswith("s") and len(word) > 3:
-            role_words.insert(0, word)
-            index -= 1
-        elif _GENITIVE_ORG.fullmatch(word):
-            org = re.sub(r":?s$", "", word)
-            break
-        else:
-            break
-    role = " ".join(role_words)
-    if not role or "\n" in role:
-        return []
-    party_match = _PARTY_ONLY.match(text[person.end :])
-    start = person.start - len(before) + before.rfind(role) if role in before else person.start
-    return [
-        _link(
-            doc,
-            text,
-            person,
-            role.lower(),
-            party_match.group("party") if party_match else None,
+    def before_name(self, doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
+        """ "civilminister Erik Slottner", "socialnämndens ordförande Iosif Karambotis (S)"."""
+        lexicon = self.lexicon
+        before = text[: person.start].rstrip(" ")
+        words = before.split(" ")
+        if not words or not lexicon.is_role_word(words[-1]):
+            return []
+        role_words = [words[-1]]
+        org = None
+        index = len(words) - 2
+        # "infrastruktur- och bostadsminister", "kommunstyrelsens ordförande", "MFOF:s generaldirektör"
+        while index >= 0 and len(role_words) < 4:
+            word = words[index]
+            if word == "och" and index > 0 and words[index - 1].endswith("-"):
+                role_words[:0] = [words[index - 1], word]
+                index -= 2
+            elif word.islower() and word.endswith("s") and len(word) > 3:
+                role_words.insert(0, word)
+                index -= 1
+            elif _GENITIVE_ORG.fullmatch(word):
+                org = re.sub(r":?s$", "", word)
+                break
+            else:
+                break
+        role = " ".join(role_words)
+        if not role or "\n" in role:
+            return []
+        party_match = _PARTY_ONLY.match(text[person.end :])
+        start = person.start - len(before) + before.rfind(role) if role in before else person.start
+        return [
+            self.link(
+                doc,
+                text,
+                person,
+                role.lower(),
+                party_match.group("party") if party_match else None,
+                org,
+                start,
+                person.end,
+                0.85,
+            )
+        ]
+
+    def contact_block(self, doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
+        """A name alone on its line and a short role on the next."""
+        line_start = text.rfind("\n", 0, person.start) + 1
+        line_end = text.find("\n", person.end)
+        if line_end == -1 or text[line_start:line_end].strip() not in (text[person.start : person.end],):
+            return []
+        next_end = text.find("\n", line_end + 1)
+        next_line = text[line_end + 1 : next_end if next_end != -1 else len(text)].strip()
+        if not next_line or any(c.isdigit() for c in next_line) or len(next_line.split()) > MAX_ROLE_WORDS:
+            return []
+        role, org = self.split_org(next_line)
+        if not self.looks_like_role(role, strict=True):
+            return []
+        return [self.link(doc, text, person, role, None, org, person.start, line_end + 1 + len(next_line), 0.8)]
+
+    def split_org(self, phrase: str) -> tuple[str, str | None]:
+        parts = self.patterns.split_org.split(phrase, maxsplit=1)
+        role = parts[0].strip().lower()
+        org = parts[1].strip() if len(parts) > 1 else None
+        if org:
+            org = re.sub(r"\s+(kommun|stad)$", "", org)
+        return role, org
+
+    def looks_like_role(self, phrase: str, strict: bool) -> bool:
+        """Short, not a sentence; with `strict`, it must hold a role word from the lexicon."""
+        words = phrase.split()
+        if not 1 <= len(words) <= MAX_ROLE_WORDS or any(w.lower() in self.lexicon.not_role_words for w in words):
+            return False
+        if any(c.isdigit() for c in phrase):
+            return False
+        lexicon = self.lexicon
+        has_role_word = any(lexicon.is_role_word(w.strip(",.")) for w in words)
+        return has_role_word or (not strict and words[0][0].islower())
+
+    def after_speech(self, text: str, person: PersonMention) -> bool:
+        before = text[max(0, person.start - 40) : person.start].split()
+        return bool(before) and before[-1].casefold() in self.lexicon.speech_verbs
+
+    def link(
+        self,
+        doc: Doc,
+        text: str,
+        person: PersonMention,
+        role: str,
+        party: str | None,
+        org: str | None,
+        start: int,
+        end: int,
+        score: float,
+    ) -> RoleLink:
+        span = doc.char_span(person.start, person.end, alignment_mode="expand")
+        evidence = (sentence_of(span) if span is not None else None) or text[start:end]
+        if "\n" in text[start:end]:  # contact blocks cross sentence boundaries
+            evidence = text[min(start, person.start) : max(end, person.end)]
+        return RoleLink(
+            person.name,
+            role.strip(" -–"),
+            party if party in self.lexicon.parties else None,
             org,
-            start,
-            person.end,
-            0.85,
+            min(start, person.start),
+            max(end, person.end),
+            evidence,
+            score,
         )
-    ]
-
-
-def _contact_block(doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
-    """A name alone on its line and a short role on the next."""
-    line_start = text.rfind("\n", 0, person.start) + 1
-    line_end = text.find("\n", person.end)
-    if line_end == -1 or text[line_start:line_end].strip() not in (text[person.start : person.end],):
-        return []
-    next_end = text.find("\n", line_end + 1)
-    next_line = text[line_end + 1 : next_end if next_end != -1 else len(text)].strip()
-    if not next_line or any(c.isdigit() for c in next_line) or len(next_line.split()) > MAX_ROLE_WORDS:
-        return []
-    role, org = _split_org(next_line)
-    if not _looks_like_role(role, strict=True):
-        return []
-    return [_link(doc, text, person, role, None, org, person.start, line_end + 1 + len(next_line), 0.8)]
-
-
-def _split_org(phrase: str) -> tuple[str, str | None]:
-    parts = _SPLIT_ORG.split(phrase, maxsplit=1)
-    role = parts[0].strip().lower()
-    org = parts[1].strip() if len(parts) > 1 else None
-    if org:
-        org = re.sub(r"\s+(kommun|stad)$", "", org)
-    return role, org
-
-
-def _looks_like_role(phrase: str, strict: bool) -> bool:
-    """Short, not a sentence; with `strict`, it must hold a role word from the lexicon."""
-    words = phrase.split()
-    if not 1 <= len(words) <= MAX_ROLE_WORDS or any(w.lower() in ("säger", "berättar", "som", "att") for w in words):
-        return False
-    if any(c.isdigit() for c in phrase):
-        return False
-    lexicon = load_roles()
-    has_role_word = any(lexicon.is_role_word(w.strip(",.")) for w in words)
-    return has_role_word or (not strict and words[0][0].islower())
-
-
-def _after_speech(text: str, person: PersonMention) -> bool:
-    before = text[max(0, person.start - 40) : person.start].split()
-    return bool(before) and before[-1].casefold() in load_roles().speech_verbs
-
-
-def _link(
-    doc: Doc,
-    text: str,
-    person: PersonMention,
-    role: str,
-    party: str | None,
-    org: str | None,
-    start: int,
-    end: int,
-    score: float,
-) -> RoleLink:
-    span = doc.char_span(person.start, person.end, alignment_mode="expand")
-    evidence = (sentence_of(span) if span is not None else None) or text[start:end]
-    if "\n" in text[start:end]:  # contact blocks cross sentence boundaries
-        evidence = text[min(start, person.start) : max(end, person.end)]
-    return RoleLink(
-        person.name,
-        role.strip(" -–"),
-        party if party in load_roles().parties else None,
-        org,
-        min(start, person.start),
-        max(end, person.end),
-        evidence,
-        score,
-    )

@@ -27,6 +27,7 @@ def _ensure_profiles() -> None:
                 init_factory()
                 _initialised = True
 UNDETERMINED = "und"
+SWEDISH = "sv"  # the language the NLP stages analyse; documents in others are kept with their language
 # The opening paragraphs decide the main language.
 SAMPLE_CHARS = 500
 # langdetect restarts its random walk 7 times by default. One walk over 500 characters gets the dev set

@@ -12,13 +12,14 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline import UserError
 from pipeline.resources import SHIPPED_MODEL_DIR
 
 DEFAULT_MODEL = "sv_core_news_sm"
 SHIPPED_MODEL = "kommunnlp"
 
 
-class ModelNotFound(RuntimeError):
+class ModelNotFound(UserError, RuntimeError):
     pass
 
 
@@ -44,7 +45,11 @@ COMPONENTS = ("kommunnlp_municipalities", "kommunnlp_organisations", "kommunnlp_
 
 @lru_cache(maxsize=2)
 def load_pipeline(model: str) -> Language:
-    """Load once per process (workers reuse it) and add the kommunnlp components."""
+    """Load once per process (workers reuse it) and add the kommunnlp components with the package's data.
+
+    A pipeline saved with the components already (`nlp.to_disk`) keeps the
+    data it was saved with.
+    """
     import pipeline.nlp.municipalities
     import pipeline.nlp.organisations
     import pipeline.nlp.persons  # noqa: F401 - registers the component factories
@@ -59,9 +64,11 @@ def load_pipeline(model: str) -> Language:
     if splitter is None:
         splitter = "sentencizer"
         nlp.add_pipe(splitter)
-    nlp.add_pipe("kommunnlp_line_breaks", before=splitter)
+    if not nlp.has_pipe("kommunnlp_line_breaks"):
+        nlp.add_pipe("kommunnlp_line_breaks", before=splitter)
     for component in COMPONENTS:
-        nlp.add_pipe(component)
+        if not nlp.has_pipe(component):
+            nlp.add_pipe(component).initialize(nlp=nlp)
     return nlp
 
 
@@ -74,7 +81,11 @@ def preload(model: str | None) -> None:
         load_pipeline(resolve_model(model))
 
 
-@Language.component("kommunnlp_line_breaks")
+@Language.factory("kommunnlp_line_breaks")
+def make_line_breaks(nlp: Language, name: str):
+    return line_breaks
+
+
 def line_breaks(doc: Doc) -> Doc:
     """A line break ends a sentence: headlines, list items and contact blocks are not run-on sentences."""
     for token in doc[:-1]:

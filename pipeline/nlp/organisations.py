@@ -1,81 +1,41 @@
-"""Organisations: a gazetteer, name patterns, and a filter for the model's ORG entities.
+"""A spaCy component that finds organisations: a gazetteer and name patterns.
 
-The component writes two span groups: `org_gazetteer` (names and aliases from
+It writes two span groups: `org_gazetteer` (names and aliases from
 `data/organisations.yaml`) and `org_patterns` ("…verket", "Region X",
-"X universitet", "AB X", "Föreningen X", "Digidem Lab" …). The model's own ORG
-entities stay in `doc.ents`; `clean_org_text` decides which of them to keep.
+"X universitet", "AB X", "Föreningen X", "Digidem Lab" …; their fixed words
+are the file's `pattern_words`, `head_words` and `name_words`). The model's
+own ORG entities stay in `doc.ents`; `clean_org_text` decides which of them
+extraction keeps.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
-import yaml
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
+from spacy.training import Example
 
+from pipeline.nlp.component import SPAN_SCORER, LexiconComponent, score_weights
+from pipeline.nlp.lexicons import ORGANISATION_FILE, Gazetteer
 from pipeline.nlp.matching import add_patterns, flag_matcher
-from pipeline.resources import DATA_DIR
 
-GAZETTEER_FILE = DATA_DIR / "organisations.yaml"
-GAZETTEER_KEY = "org_gazetteer"
-PATTERN_KEY = "org_patterns"
+DEFAULT_GAZETTEER_KEY = "org_gazetteer"
+DEFAULT_PATTERNS_KEY = "org_patterns"
 _URLISH = re.compile(r"(https?:|www\.|\.(se|com|org|nu|eu)\b|@|/)", re.IGNORECASE)
 _CAPITAL = re.compile(r"^[A-ZÅÄÖÉ]")
 
 
-@dataclass(frozen=True)
-class Gazetteer:
-    canonical: dict[str, str]  # surface form → canonical name
-    generic: frozenset[str]
-    not_organisations: frozenset[str]
-    head_words: tuple[str, ...]
-    name_words: frozenset[str]
-
-
-@lru_cache(maxsize=2)
-def load_gazetteer() -> Gazetteer:
-    try:
-        data = yaml.safe_load(GAZETTEER_FILE.read_text(encoding="utf-8")) or {}
-        canonical: dict[str, str] = {}
-        for entry in data.get("organisations", []):
-            name = str(entry["name"])
-            for form in (name, *(entry.get("aliases") or [])):
-                form = str(form)
-                # the genitive is the same organisation: "SKR:s", "Trafikverkets"
-                genitive = f"{form}:s" if form.isupper() or form[-1] in "sxz" else f"{form}s"
-                canonical.setdefault(genitive, name)
-                canonical[form] = name
-        return Gazetteer(
-            canonical=canonical,
-            generic=frozenset(str(w).casefold() for w in data.get("generic", [])),
-            not_organisations=frozenset(str(w).casefold() for w in data.get("not_organisations", [])),
-            head_words=tuple(str(w) for w in data.get("head_words", [])),
-            name_words=frozenset(str(w) for w in data.get("name_words", [])),
-        )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"invalid organisation gazetteer {GAZETTEER_FILE}: {error}") from error
-
-
-def canonical_name(text: str) -> str | None:
-    return load_gazetteer().canonical.get(text)
-
-
-def is_generic(text: str) -> bool:
-    """A kind of body ("kommunen"), or a product that is not an organisation ("Decidim")."""
-    gazetteer = load_gazetteer()
-    return text.casefold() in gazetteer.generic or text.casefold() in gazetteer.not_organisations
-
-
-def clean_org_text(text: str) -> str | None:
+def clean_org_text(text: str, gazetteer: Gazetteer) -> str | None:
     """The model's ORG text as a name, or None when it is not one (URL, generic word, lower case …)."""
     text = text.strip(" \t\n-–—:;,.\"'”“»«()[]")
     if not text or len(text) < 2 or len(text.split()) > 8 or _URLISH.search(text):
         return None
-    if not (_CAPITAL.match(text) or text[0].isdigit()) or is_generic(text):
+    if not (_CAPITAL.match(text) or text[0].isdigit()) or gazetteer.is_generic(text):
         return None
     if "\n" in text:
         return None
@@ -83,6 +43,7 @@ def clean_org_text(text: str) -> str | None:
 
 
 def _patterns(gazetteer: Gazetteer) -> dict[str, list[list[dict]]]:
+    words = gazetteer.pattern_words
     title = {"IS_TITLE": True, "IS_ALPHA": True}
     name = {"IS_TITLE": True, "IS_STOP": False}  # "För Digidem Lab" is not a name
     # Title case or all capitals; spaCy's shapes stop after four of a kind ("Xxxxx", "XXXX"), and a
@@ -99,19 +60,19 @@ def _patterns(gazetteer: Gazetteer) -> dict[str, list[list[dict]]]:
             [name, {"TEXT": {"REGEX": rf"^[a-zåäö]*({heads})$"}}],
         ],
         # Region Stockholm, Region Västra Götaland
-        "region": [[{"ORTH": "Region"}, title, {**title, "OP": "?"}]],
+        "region": [[{"ORTH": {"IN": words["region"]}}, title, {**title, "OP": "?"}]],
         # Länsstyrelsen i Stockholms län, Länsstyrelsen Västra Götaland
         "lansstyrelse": [
-            [{"ORTH": "Länsstyrelsen"}, {"LOWER": "i", "OP": "?"}, title, {**title, "OP": "?"},
+            [{"ORTH": {"IN": words["county_board"]}}, {"LOWER": "i", "OP": "?"}, title, {**title, "OP": "?"},
              {"LOWER": "län", "OP": "?"}],
         ],
         # Umeå universitet, Göteborgs Universitet, Helsingfors Universitet, Malmö högskola
-        "university": [[title, {"LOWER": {"IN": ["universitet", "högskola", "universitetssjukhus"]}}]],
+        "university": [[title, {"LOWER": {"IN": words["university"]}}]],
         # AB Framtiden, Uppvidingehus AB, Föreningen Norden, Stiftelsen X
         "company": [
-            [{"ORTH": "AB"}, title, {**title, "OP": "?"}],
-            [title, {**title, "OP": "?"}, {"ORTH": "AB"}],
-            [{"ORTH": {"IN": ["Föreningen", "Stiftelsen", "Förbundet"]}}, title, {**title, "OP": "?"}],
+            [{"ORTH": {"IN": words["company_form"]}}, title, {**title, "OP": "?"}],
+            [title, {**title, "OP": "?"}, {"ORTH": {"IN": words["company_form"]}}],
+            [{"ORTH": {"IN": words["association"]}}, title, {**title, "OP": "?"}],
         ],
         # Digidem Lab, Consul Democracy Foundation, Gothenburg Research Institute, Plan International,
         # Transparency International Latvia
@@ -122,27 +83,52 @@ def _patterns(gazetteer: Gazetteer) -> dict[str, list[list[dict]]]:
     }
 
 
-class OrganisationMatcher:
-    def __init__(self, nlp: Language, name: str = "kommunnlp_organisations"):
-        self.name = name
-        gazetteer = load_gazetteer()
-        self.phrases = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.phrases.add("ORG", [nlp.make_doc(form) for form in sorted(gazetteer.canonical)])
-        self.matcher = flag_matcher(nlp.vocab)
-        for key, patterns in _patterns(gazetteer).items():
+@Language.factory(
+    "kommunnlp_organisations",
+    assigns=["doc.spans"],
+    default_config={"gazetteer_key": DEFAULT_GAZETTEER_KEY, "patterns_key": DEFAULT_PATTERNS_KEY,
+                    "scorer": SPAN_SCORER},
+    default_score_weights=score_weights(DEFAULT_GAZETTEER_KEY, DEFAULT_PATTERNS_KEY),
+)
+def make_organisation_matcher(nlp: Language, name: str, gazetteer_key: str, patterns_key: str,
+                              scorer: Callable | None) -> OrganisationMatcher:
+    return OrganisationMatcher(nlp, name, gazetteer_key=gazetteer_key, patterns_key=patterns_key, scorer=scorer)
+
+
+class OrganisationMatcher(LexiconComponent):
+    def __init__(self, nlp: Language, name: str = "kommunnlp_organisations", *,
+                 gazetteer_key: str = DEFAULT_GAZETTEER_KEY, patterns_key: str = DEFAULT_PATTERNS_KEY,
+                 scorer: Callable | None = None):
+        super().__init__(nlp, name, scorer)
+        self.gazetteer_key = gazetteer_key
+        self.patterns_key = patterns_key
+        self.span_keys = (gazetteer_key, patterns_key)
+        self.gazetteer: Gazetteer | None = None
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Language | None = None,
+                   gazetteer: str | Path | None = None) -> None:
+        """Load the gazetteer: the package's `data/organisations.yaml` unless another file is given."""
+        self.use_lexicon_data(Gazetteer.from_file(Path(gazetteer or ORGANISATION_FILE)).to_dict())
+
+    def lexicon_data(self) -> dict[str, Any]:
+        return self.gazetteer.to_dict()
+
+    def use_lexicon_data(self, data: dict[str, Any]) -> None:
+        self.gazetteer = Gazetteer.from_dict(data)
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        self.phrases.add("ORG", [self.nlp.make_doc(form) for form in sorted(self.gazetteer.canonical)])
+        self.matcher = flag_matcher(self.nlp.vocab)
+        for key, patterns in _patterns(self.gazetteer).items():
             add_patterns(self.matcher, key, patterns, greedy="LONGEST")
+        self.ready = True
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans[GAZETTEER_KEY] = [Span(doc, s, e, label="ORG") for _, s, e in self.phrases(doc)]
+        self.require_lexicon()
+        doc.spans[self.gazetteer_key] = [Span(doc, s, e, label="ORG") for _, s, e in self.phrases(doc)]
         found = []
         for _, start, end in self.matcher(doc):
             span = Span(doc, start, end, label="ORG")
-            if not is_generic(span.text) and "\n" not in span.text:
+            if not self.gazetteer.is_generic(span.text) and "\n" not in span.text:
                 found.append(span)
-        doc.spans[PATTERN_KEY] = found
+        doc.spans[self.patterns_key] = found
         return doc
-
-
-@Language.factory("kommunnlp_organisations")
-def make_organisation_matcher(nlp: Language, name: str) -> OrganisationMatcher:
-    return OrganisationMatcher(nlp, name)

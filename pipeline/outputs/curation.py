@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 import yaml
 
-from pipeline.store.schemas import ENTITY_LABELS
+from pipeline import UserError
+from pipeline.store.schemas import ENTITY_LABELS, EntityRow, PersonRoleRow
 
 CURATION_FILE = "curation.yaml"
 EVERYWHERE = "*"
@@ -41,7 +42,7 @@ HEADER = """\
 """
 
 
-class CurationError(ValueError):
+class CurationError(UserError, ValueError):
     """The curation file is invalid; the message names the rule."""
 
 
@@ -119,12 +120,12 @@ def save_curation(path: Path, curation: Curation) -> None:
     tmp.replace(path)
 
 
-def apply_to_entities(rows: list[dict], curation: Curation) -> list[dict]:
+def apply_to_entities(rows: list[EntityRow], curation: Curation) -> list[EntityRow]:
     """Suppress, relabel, rename and confirm entity rows; sets review_status."""
     result = []
     for row in rows:
-        label, normalized, status = row["extracted_label"], row["extracted_normalized"], "unreviewed"
-        rules = curation.entity_rules(row["doc_id"], label, normalized)
+        label, normalized, status = row.extracted_label, row.extracted_normalized, "unreviewed"
+        rules = curation.entity_rules(row.doc_id, label, normalized)
         if any(r["action"] == "suppress" for r in rules):
             continue
         for rule in rules:
@@ -134,15 +135,15 @@ def apply_to_entities(rows: list[dict], curation: Curation) -> list[dict]:
                 normalized, status = rule["new_normalized"], "corrected"
             if rule["action"] == "confirm" and status == "unreviewed":
                 status = "confirmed"
-        result.append({**row, "label": label, "normalized": normalized, "review_status": status})
+        result.append(replace(row, label=label, normalized=normalized, review_status=status))
     return result
 
 
-def apply_to_roles(rows: list[dict], curation: Curation) -> list[dict]:
+def apply_to_roles(rows: list[PersonRoleRow], curation: Curation) -> list[PersonRoleRow]:
     result = []
     for row in rows:
-        role, status = row["extracted_role"], "unreviewed"
-        rules = curation.role_rules(row["doc_id"], row["person"], role)
+        role, status = row.extracted_role, "unreviewed"
+        rules = curation.role_rules(row.doc_id, row.person, role)
         if any(r["action"] in ("suppress", "relabel") for r in rules):
             continue
         for rule in rules:
@@ -150,5 +151,5 @@ def apply_to_roles(rows: list[dict], curation: Curation) -> list[dict]:
                 role, status = rule["new_role"], "corrected"
             if rule["action"] == "confirm" and status == "unreviewed":
                 status = "confirmed"
-        result.append({**row, "role": role, "review_status": status})
+        result.append(replace(row, role=role, review_status=status))
     return result

@@ -15,12 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.resources import inflection_endings
 from pipeline.store.folder import OutputStore
 
 ENTITY_KEYS = {"MUNICIPALITY": "municipalities", "PERSON": "persons", "ORGANISATION": "organisations"}
-LABEL_KEYS = ("dialogue_methods", "cooperation_themes")
 # Endings that make two forms of one word ("minister"/"ministern", "grundare"/"grundarna").
-_ENDINGS = {"", "n", "en", "et", "na", "a", "e", "ar", "er", "or", "s", "ns", "ens", "ets", "nas", "t"}
 
 
 @dataclass
@@ -61,7 +60,8 @@ def evaluate(gold_path: Path, processed: Path) -> dict[str, Score]:
     }
     entities = _by_doc(store.read("entities").to_pylist())
     roles = _by_doc(store.read("person_roles").to_pylist())
-    labels = {key: _by_doc(store.read(key).to_pylist()) for key in LABEL_KEYS}
+    # the label tables the gold annotates (a taxonomy the gold does not know is not scored)
+    labels = {key: _by_doc(store.read(key).to_pylist()) for key in store.taxonomies() if any(key in g for g in gold)}
 
     scores: dict[str, Score] = defaultdict(Score)
     for item in gold:
@@ -79,7 +79,7 @@ def evaluate(gold_path: Path, processed: Path) -> dict[str, Score]:
             predicted = _predicted_entities(entities.get(doc_id, []), label)
             _match_entities(scores[label], item["doc"], item.get(key, []), predicted)
         _match_roles(scores["person_roles"], item, roles.get(doc_id, []))
-        for key in LABEL_KEYS:
+        for key in labels:
             _match_labels(
                 scores[key], item["doc"], set(item.get(key, [])), {r["label"] for r in labels[key].get(doc_id, [])}
             )
@@ -160,7 +160,8 @@ def _same_word(a: str, b: str) -> bool:
     common = 0
     while common < min(len(a), len(b)) and a[common] == b[common]:
         common += 1
-    return common >= 4 and a[common:] in _ENDINGS and b[common:] in _ENDINGS
+    endings = inflection_endings()
+    return common >= 4 and a[common:] in endings and b[common:] in endings
 
 
 def _match_labels(score: Score, doc: str, gold: set[str], predicted: set[str]) -> None:
@@ -173,7 +174,8 @@ def _match_labels(score: Score, doc: str, gold: set[str], predicted: set[str]) -
 
 def format_scores(scores: dict[str, Score], misses: bool = False) -> str:
     lines = [f"{'':<20}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
-    for key in ("MUNICIPALITY", "PERSON", "ORGANISATION", "person_roles", *LABEL_KEYS):
+    label_keys = [k for k in scores if k not in (*ENTITY_KEYS, "person_roles", "language")]
+    for key in ("MUNICIPALITY", "PERSON", "ORGANISATION", "person_roles", *label_keys):
         s = scores.get(key, Score())
         lines.append(f"{key:<20}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
     language = scores.get("language", Score())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from spacy import displacy
 
+from pipeline.store.folder import OutputStore
 from pipeline.store.query import connect
 
 COLORS = {"MUNICIPALITY": "#9fd3f5", "PERSON": "#f7c59f", "ORGANISATION": "#b5e3a1", "LOCATION": "#e0c3f0"}
@@ -58,15 +59,17 @@ def render_report(processed: Path, run_id: str | None = None) -> str:
         f"<div><h3>{title}</h3>{_bars(rows(top, label, rid))}</div>"
         for label, title in (("MUNICIPALITY", "Kommuner"), ("PERSON", "Personer"), ("ORGANISATION", "Organisationer"))
     ) + "</div></section>")
-    for table, title in (("dialogue_methods", "Dialogmetoder"), ("cooperation_themes", "Samarbetsteman")):
+    taxonomies = OutputStore(processed).taxonomies()
+    for table, header in taxonomies.items():
         counts = rows(f"SELECT label, count(*) FROM {table} WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC, 1", rid)
-        sections.append(f"<section id='{table}'><h2>{title}</h2>{_bars(counts)}</section>")
-    sections.append("<section id='documents'><h2>Dokument</h2>" + _documents(rows, rid) + "</section>")
+        sections.append(f"<section id='{table}'><h2>{_e(header['title'])}</h2>{_bars(counts)}</section>")
+    sections.append("<section id='documents'><h2>Dokument</h2>" + _documents(rows, rid, taxonomies)
+                    + "</section>")
     return (f"<!DOCTYPE html><html lang='sv'><head><meta charset='utf-8'><title>kommunnlp {_e(rid)}</title>"
             f"<style>{CSS}</style></head><body>{''.join(sections)}</body></html>")
 
 
-def _documents(rows, rid: str) -> str:
+def _documents(rows, rid: str, taxonomies: dict[str, dict[str, str]]) -> str:
     documents = rows("SELECT doc_id, source_path, title, language, text FROM documents WHERE run_id = ? "
                      "ORDER BY source_path LIMIT ?", rid, MAX_DOCUMENTS)
     if not documents:
@@ -77,9 +80,10 @@ def _documents(rows, rid: str) -> str:
         markup = displacy.render({"text": text, "ents": [{"start": s, "end": e, "label": lab} for s, e, lab in ents],
                                   "title": None}, style="ent", manual=True, page=False,
                                  options={"colors": COLORS})
-        labels = rows("SELECT 'metod', label, evidence FROM dialogue_methods WHERE doc_id = ? UNION ALL "
-                      "SELECT 'tema', label, evidence FROM cooperation_themes WHERE doc_id = ? ORDER BY 1, 2",
-                      doc_id, doc_id)
+        union = " UNION ALL ".join(f"SELECT '{table}' AS kind, label, evidence FROM {table} WHERE doc_id = ?"
+                                   for table in taxonomies)
+        labels = [(taxonomies[kind]["title"], label, evidence) for kind, label, evidence in
+                  rows(f"SELECT * FROM ({union}) ORDER BY 1, 2", *[doc_id] * len(taxonomies))] if union else []
         label_html = "".join(f"<p><span class='label'>{_e(kind)}: {_e(label)}</span>"
                              f"<span class='evidence'>{_e(evidence)}</span></p>" for kind, label, evidence in labels)
         parts.append(f"<div class='doc'><h3>{_e(title or source_path)}</h3><p class='muted'>{_e(source_path)} · "

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pipeline import UserError
 from pipeline.outputs.curation import EVERYWHERE, Curation, curation_path, load_curation, save_curation
 from pipeline.store.folder import OutputStore
 from pipeline.store.schemas import ENTITY_LABELS, to_arrow
@@ -66,7 +67,7 @@ INSTRUCTIONS = [
 ]
 
 
-class ReviewError(ValueError):
+class ReviewError(UserError, ValueError):
     """A workbook cannot be exported or imported; the message says where and why."""
 
 

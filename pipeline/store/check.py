@@ -15,20 +15,17 @@ import pyarrow.parquet as pq
 
 from pipeline.store.folder import OutputStore
 from pipeline.store.query import connect
-from pipeline.store.schemas import TABLES
+from pipeline.store.schemas import derived_tables, label_tables
 
-OFFSET_TABLES = ("entities", "person_roles", "dialogue_methods", "cooperation_themes", "partnerships")
-DOC_TABLES = (*OFFSET_TABLES,)
-# What makes a row unique in each table.
+# What makes a row unique in each table (and in every label table: LABEL_KEY).
 ROW_KEYS = {
     "documents": "doc_id",
     "entities": "doc_id, label, start_char, end_char",
     "person_roles": "doc_id, person, role, start_char",
-    "dialogue_methods": "doc_id, label",
-    "cooperation_themes": "doc_id, label",
     "partnerships": "doc_id, swedish_kb_id, partner",
     "runs": "run_id",
 }
+LABEL_KEY = "doc_id, label"
 
 
 @dataclass
@@ -53,7 +50,8 @@ def check(processed: Path) -> Report:
     report = Report()
     store = OutputStore(processed)
     bad_parts = 0
-    for name, table in TABLES.items():
+    tables = store.tables
+    for name, table in tables.items():
         for part in store.parts(name):
             try:
                 if pq.read_schema(part) != table.schema:
@@ -67,17 +65,18 @@ def check(processed: Path) -> Report:
     one = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
     report.add("doc_id is unique in documents", one(
         "SELECT count(*) - count(DISTINCT doc_id) FROM documents"))
-    for name in DOC_TABLES:
+    for name in derived_tables(tables):
         report.add(f"{name}: every row references a document", one(
             f"SELECT count(*) FROM {name} WHERE doc_id NOT IN (SELECT doc_id FROM documents)"))
-    for name in OFFSET_TABLES:
+    for name in derived_tables(tables):
         report.add(f"{name}: offsets lie inside the document text", one(
             f"SELECT count(*) FROM {name} t JOIN documents d USING (doc_id) "
             "WHERE t.start_char < 0 OR t.end_char < t.start_char OR t.end_char > length(d.text)"))
     report.add("entities: text equals the slice of the document text", one(
         "SELECT count(*) FROM entities e JOIN documents d USING (doc_id) "
         "WHERE substr(d.text, e.start_char + 1, e.end_char - e.start_char) <> e.text"))
-    for name, key in ROW_KEYS.items():
+    keys = {**ROW_KEYS, **dict.fromkeys(label_tables(tables), LABEL_KEY)}
+    for name, key in keys.items():
         report.add(f"{name}: no duplicate rows ({key})", one(
             f"SELECT count(*) FROM (SELECT {key} FROM {name} GROUP BY ALL HAVING count(*) > 1)"))
     report.add("runs: files = new + unchanged + duplicates + quarantined", one(

@@ -24,26 +24,48 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
-from pipeline.store.schemas import TABLES
+from pipeline import UserError
+from pipeline.store.schemas import SHIPPED_TAXONOMIES, Table, tables_with
 
 STAGING = ".staging"
 LOCK_FILE = ".kommunnlp.lock"
 LOCK_INFO = ".kommunnlp.lock.json"
 COMMITTED = "COMMITTED"
 SCHEMA_PART = "00000000-schema.parquet"
+# The taxonomies whose label tables the folder holds: {table name: {"what": …, "title": …}}.
+TAXONOMIES_FILE = "taxonomies.json"
 
 
-class OutputLocked(RuntimeError):
+class OutputLocked(UserError, RuntimeError):
     """Another run holds the output folder."""
 
 
-class OutputWriteError(RuntimeError):
+class OutputWriteError(UserError, RuntimeError):
     """Writing the outputs failed (disk full, permissions); earlier outputs are intact."""
 
 
 class OutputStore:
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    # --- which tables ------------------------------------------------------------------
+    def taxonomies(self) -> dict[str, dict[str, str]]:
+        """The label tables of this folder: every taxonomy a run used here (the shipped ones by default)."""
+        try:
+            return json.loads((self.root / TAXONOMIES_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return dict(SHIPPED_TAXONOMIES)
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return tables_with(self.taxonomies())
+
+    def add_taxonomies(self, taxonomies: dict[str, dict[str, str]]) -> None:
+        """Record the taxonomies a run labels with; their tables stay when a later run uses others."""
+        known = self.taxonomies() if (self.root / TAXONOMIES_FILE).exists() else {}
+        merged = {**known, **taxonomies}
+        if merged != known:
+            self._write_json(self.root / TAXONOMIES_FILE, dict(sorted(merged.items())))
 
     # --- locking -----------------------------------------------------------------
     @contextmanager
@@ -86,7 +108,7 @@ class OutputStore:
                 else:
                     notes.append(f"discarded incomplete commit {pending.name}")
                 shutil.rmtree(pending, ignore_errors=True)
-        for name, table in TABLES.items():
+        for name, table in self.tables.items():
             folder = self.root / name
             folder.mkdir(parents=True, exist_ok=True)
             for leftover in folder.glob(".*.tmp"):
@@ -105,12 +127,13 @@ class OutputStore:
         """
         pending = self.root / STAGING / name
         replaced = [str(p.relative_to(self.root)) for t in replace for p in self.parts(t) if p.name != SCHEMA_PART]
+        schemas = {name: table.schema for name, table in self.tables.items()}
         try:
             shutil.rmtree(pending, ignore_errors=True)
             for table_name, data in tables.items():
                 if data.num_rows == 0:
                     continue
-                if data.schema != TABLES[table_name].schema:
+                if data.schema != schemas.get(table_name):
                     raise ValueError(f"{table_name}: data does not match the schema module")
                 target = pending / table_name / f"{name}.parquet"
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +173,7 @@ class OutputStore:
     def _write_json(target: Path, payload: dict) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(json.dumps(payload))
+        tmp.write_text(json.dumps(payload, ensure_ascii=False))
         os.replace(tmp, target)
 
     # --- reading -------------------------------------------------------------------
@@ -159,7 +182,7 @@ class OutputStore:
 
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """The whole table (schema-conformant); an absent table reads as empty."""
-        schema = TABLES[table].schema
+        schema = self.tables[table].schema
         parts = self.parts(table)
         if not parts:
             data = schema.empty_table()

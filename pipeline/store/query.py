@@ -11,13 +11,13 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline import UserError
 from pipeline.store.folder import OutputStore
-from pipeline.store.schemas import TABLES
 
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
 
 
-class QueryError(ValueError):
+class QueryError(UserError, ValueError):
     """The SQL is invalid or would change something; the message is one line."""
 
 
@@ -27,13 +27,14 @@ def connect(processed_dir: str | Path = "processed") -> duckdb.DuckDBPyConnectio
     if not Path(processed_dir).is_dir():
         raise QueryError(f"output folder not found: {processed_dir} (run `kommunnlp run` first)")
     connection = duckdb.connect(":memory:")
-    for name in TABLES:
+    tables = store.tables
+    for name in tables:
         files = [str(p) for p in store.parts(name)]
         if files:
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
         else:
-            columns = ", ".join(f"NULL::{_duck_type(f.type)} AS {f.name}" for f in TABLES[name].schema)
+            columns = ", ".join(f"NULL::{_duck_type(f.type)} AS {f.name}" for f in tables[name].schema)
             connection.execute(f"CREATE VIEW {name} AS SELECT {columns} WHERE false")
     return connection
 

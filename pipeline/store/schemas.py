@@ -7,9 +7,12 @@ here; ``docs/data-dictionary.md`` is generated from the descriptions below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, is_dataclass, make_dataclass
 
 import pyarrow as pa
+
+from pipeline.resources import taxonomy_headers
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
+    # document: `documents`; derived: rows found in a document's text, with offsets into it (labels: a
+    # taxonomy's table, one per file); bookkeeping: what a run saw and did, and reviewers' verdicts.
+    kind: str = "bookkeeping"
 
     @property
     def schema(self) -> pa.Schema:
@@ -91,6 +97,7 @@ DOCUMENTS = Table(
         _c("metadata_json", pa.string(), "Other metadata (front matter, JSONL fields) as JSON.", '{"author": "…"}'),
         *_PROVENANCE,
     ),
+    kind="document"
 )
 
 ENTITIES = Table(
@@ -105,13 +112,15 @@ ENTITIES = Table(
         _c("kb_id", pa.string(), "SCB kommunkod for Swedish municipalities, else null.", "2480"),
         _c("country", pa.string(), "Country of a foreign municipality when the text gives it.", "Ukraina"),
         *_EVIDENCE,
-        _c("source", pa.string(), "Component that found it (municipality_ruler, ner, org_gazetteer …).", "ner", False),
+        _c("source", pa.string(), "What found it: municipality_list, org_gazetteer, org_patterns, person_patterns, "
+           "ner+geonames (a model entity confirmed as a foreign city) or ner.", "ner", False),
         _c("score", pa.float64(), "Confidence in [0, 1] from the component's evidence.", "0.9", False),
         _REVIEW_STATUS,
         _c("extracted_label", pa.string(), "The label as extracted, before reviewers' corrections.", "PERSON", False),
         _c("extracted_normalized", pa.string(), "`normalized` as extracted, before corrections.", "Umeå", False),
         *_PROVENANCE,
     ),
+    kind="derived"
 )
 
 PERSON_ROLES = Table(
@@ -132,10 +141,12 @@ PERSON_ROLES = Table(
         _c("extracted_role", pa.string(), "The role as extracted, before reviewers' corrections.", "ordförande", False),
         *_PROVENANCE,
     ),
+    kind="derived"
 )
 
 
-def _label_table(name: str, what: str) -> Table:
+def label_table(name: str, what: str) -> Table:
+    """The table of one taxonomy (one per file in the taxonomies folder): its labels, with evidence."""
     return Table(
         name,
         f"Document labels: the {what} a Swedish document reports, with evidence.",
@@ -149,11 +160,9 @@ def _label_table(name: str, what: str) -> Table:
             _c("end_char", pa.int64(), "End (exclusive) of the strongest cue.", "54", False),
             *_PROVENANCE,
         ),
+        kind="labels",
     )
 
-
-DIALOGUE_METHODS = _label_table("dialogue_methods", "citizen-dialogue methods")
-COOPERATION_THEMES = _label_table("cooperation_themes", "cooperation themes")
 
 PARTNERSHIPS = Table(
     "partnerships",
@@ -171,6 +180,7 @@ PARTNERSHIPS = Table(
         _c("end_char", pa.int64(), "End (exclusive) of the evidence.", "80", False),
         *_PROVENANCE,
     ),
+    kind="derived"
 )
 
 FILES = Table(
@@ -251,35 +261,87 @@ REVIEWS = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
-        DOCUMENTS,
-        ENTITIES,
-        PERSON_ROLES,
-        DIALOGUE_METHODS,
-        COOPERATION_THEMES,
-        PARTNERSHIPS,
-        FILES,
-        QUARANTINE,
-        RUNS,
-        REVIEWS,
-    )
-}
+# Tables every output folder has; a label table per taxonomy sits between person_roles and partnerships.
+_BEFORE_LABELS = (DOCUMENTS, ENTITIES, PERSON_ROLES)
+_AFTER_LABELS = (PARTNERSHIPS, FILES, QUARANTINE, RUNS, REVIEWS)
+BASE_TABLES: dict[str, Table] = {t.name: t for t in (*_BEFORE_LABELS, *_AFTER_LABELS)}
+LABEL_SCHEMA = label_table("labels", "labels").schema  # the same columns in every label table
 
-# Tables a run writes per batch of documents; all refer to `documents`.
-DOCUMENT_TABLES = ("documents", "entities", "person_roles", "dialogue_methods", "cooperation_themes", "partnerships")
+
+def document_tables(tables: Mapping[str, Table]) -> list[str]:
+    """The tables a run writes per batch of documents: `documents` and every table derived from them."""
+    return [name for name, table in tables.items() if table.kind != "bookkeeping"]
+
+
+def derived_tables(tables: Mapping[str, Table]) -> list[str]:
+    """Tables of rows found in a document's text: each row references a document and has offsets into it."""
+    return [name for name, table in tables.items() if table.kind in ("derived", "labels")]
+
+
+def label_tables(tables: Mapping[str, Table]) -> list[str]:
+    return [name for name, table in tables.items() if table.kind == "labels"]
+
+
+def tables_with(taxonomies: Mapping[str, Mapping[str, str]]) -> dict[str, Table]:
+    """Every table of an output folder whose taxonomies are these (name → {"what": what its labels are})."""
+    labels = [label_table(name, header["what"]) for name, header in taxonomies.items()]
+    return {t.name: t for t in (*_BEFORE_LABELS, *labels, *_AFTER_LABELS)}
+
+
+# The tables of a run with the shipped taxonomies (the default; `kommunnlp run --taxonomies` adds others).
+SHIPPED_TAXONOMIES = taxonomy_headers()
+TABLES: dict[str, Table] = tables_with(SHIPPED_TAXONOMIES)
+
 ENTITY_LABELS = ("MUNICIPALITY", "PERSON", "ORGANISATION", "LOCATION")
+PROVENANCE = tuple(c.name for c in _PROVENANCE)
 
 
-def empty_table(name: str) -> pa.Table:
-    return TABLES[name].schema.empty_table()
+# --- typed rows -------------------------------------------------------------------------------
+def row_class(table: Table, name: str) -> type:
+    """A dataclass with one field per column, so a missing or misspelt column fails where the row is made.
+
+    Provenance (run, pipeline version, model) is stamped on every row of a
+    batch at once, so it may be left out when the row is made.
+    """
+    row = make_dataclass(
+        name,
+        [(c.name, object, field(default=None)) if c.name in PROVENANCE else (c.name, object) for c in table.columns],
+        slots=True,
+        kw_only=True,  # rows are made by column name, never by position
+    )
+    row.__module__ = __name__  # so rows pickle (worker processes send them back) as pipeline.store.schemas.<name>
+    row.__doc__ = f"A row of `{table.name}`: {table.description}"
+    return row
 
 
-def to_arrow(name: str, rows: list[dict]) -> pa.Table:
-    """Rows → an Arrow table of exactly the schema: missing keys are null, unknown keys an error."""
-    table = TABLES[name]
-    extra = {k for row in rows for k in row} - set(table.column_names)
-    if extra:
-        raise KeyError(f"{name}: columns not in the schema: {sorted(extra)}")
-    return pa.Table.from_pylist(rows, schema=table.schema)
+DocumentRow = row_class(DOCUMENTS, "DocumentRow")
+EntityRow = row_class(ENTITIES, "EntityRow")
+PersonRoleRow = row_class(PERSON_ROLES, "PersonRoleRow")
+LabelRow = row_class(label_table("labels", "labels"), "LabelRow")
+PartnershipRow = row_class(PARTNERSHIPS, "PartnershipRow")
+FileRow = row_class(FILES, "FileRow")
+QuarantineRow = row_class(QUARANTINE, "QuarantineRow")
+RunRow = row_class(RUNS, "RunRow")
+ReviewRow = row_class(REVIEWS, "ReviewRow")
+
+
+def to_arrow(table: Table | str, rows: Iterable) -> pa.Table:
+    """Rows (typed, or mappings) → an Arrow table of exactly the schema.
+
+    A mapping with a column the table does not have is an error; a
+    non-nullable column left empty is one too, naming the column.
+    """
+    table = TABLES[table] if isinstance(table, str) else table
+    rows = list(rows)
+    names = table.column_names
+    if rows and not is_dataclass(rows[0]):
+        extra = {k for row in rows for k in row} - set(names)
+        if extra:
+            raise KeyError(f"{table.name}: columns not in the schema: {sorted(extra)}")
+        columns = {n: [row.get(n) for row in rows] for n in names}
+    else:
+        columns = {n: [getattr(row, n) for row in rows] for n in names}
+    for column in table.columns:
+        if not column.nullable and any(v is None for v in columns[column.name]):
+            raise ValueError(f"{table.name}: column {column.name} may not be empty")
+    return pa.Table.from_pydict(columns, schema=table.schema)

@@ -198,32 +198,35 @@ _DRAFT_LABELS = {"MUNICIPALITY": "MUN", "PERSON": "PER", "ORGANISATION": "ORG", 
 
 def draft(text: str, doc_id: str, nlp) -> Annotation:
     """The current pipeline's reading of a text, as a worksheet's starting point (a draft to correct)."""
-    from pipeline.extract.entities import extract_document
+    from pipeline.extract.document import extract_document
+    from pipeline.extract.labels import load_taxonomies
     from pipeline.ingest.read import DocumentRecord
+    from pipeline.nlp.lexicons import Lexicons
     from pipeline.nlp.text import chunks, remember_text
     from pipeline.training.corpus import text_sha256
 
     record = DocumentRecord(doc_id, doc_id, None, None, "sv", 1.0, text, "markdown", "utf-8")
-    rows = extract_document(record, [(o, remember_text(nlp(p), p)) for o, p in chunks(text)])
-    spans = [Span(r["start_char"], r["end_char"], _DRAFT_LABELS[r["label"]], r["normalized"]) for r in rows["entities"]]
-    roles = [{"person": r["person"], "role": r["role"], "party": r["party"], "org": r["org"]}
-             for r in rows["person_roles"]]
+    rows = extract_document(record, [(o, remember_text(nlp(p), p)) for o, p in chunks(text)], Lexicons.of(nlp),
+                            load_taxonomies())
+    spans = [Span(r.start_char, r.end_char, _DRAFT_LABELS[r.label], r.normalized) for r in rows["entities"]]
+    roles = [{"person": r.person, "role": r.role, "party": r.party, "org": r.org} for r in rows["person_roles"]]
     return Annotation(doc_id, text_sha256(text), spans, "sv", roles,
-                      sorted({r["label"] for r in rows["dialogue_methods"]}),
-                      sorted({r["label"] for r in rows["cooperation_themes"]}))
+                      sorted({r.label for r in rows["dialogue_methods"]}),
+                      sorted({r.label for r in rows["cooperation_themes"]}))
 
 
 def check_worksheet(content: str) -> list[str]:
     """Problems a worksheet has (empty when it reads back cleanly): markup, YAML, ids, parties, names."""
-    from pipeline.extract.labels import load_all
-    from pipeline.nlp import municipalities
+    from pipeline.extract.labels import load_taxonomies
+    from pipeline.nlp.lexicons import MunicipalityLexicon
 
     try:
         annotation, text = read_worksheet(content)
     except WorksheetError as error:
         return [str(error)]
     problems = []
-    taxonomies = load_all()
+    taxonomies = load_taxonomies()
+    municipalities = MunicipalityLexicon.from_files()
     for key in ("dialogue_methods", "cooperation_themes"):
         known = {label.id for label in taxonomies[key].labels}
         problems += [f"{key}: unknown id {x!r}" for x in getattr(annotation, key) if x not in known]
@@ -232,7 +235,7 @@ def check_worksheet(content: str) -> list[str]:
             problems.append(f"person_roles: party must be a party letter, got {role['party']!r}")
         if role["role"] != role["role"].lower():
             problems.append(f"person_roles: role must be lower case: {role['role']!r}")
-    swedish = {m.name for m in municipalities.load_municipalities()}
+    swedish = {m.name for m in municipalities.municipalities}
     for span in annotation.spans:
         surface = text[span.start : span.end]
         if surface != surface.strip() or not surface:

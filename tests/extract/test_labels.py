@@ -82,7 +82,7 @@ def test_a_passing_weak_mention_is_not_enough(nlp):
 
 
 def test_a_cue_in_the_title_counts_more(nlp):
-    taxonomy = labels.load_taxonomy("dialogue_methods")
+    taxonomy = labels.load_taxonomies()["dialogue_methods"]
     title = labels.classify([(0, nlp("Ny medborgarbudget i Ersboda\n\nKommunen satsar pengar."))],
                             {"dialogue_methods": taxonomy})["dialogue_methods"]
     body = labels.classify([(0, nlp("Kommunen satsar pengar.\n\nEn ny medborgarbudget i Ersboda."))],
@@ -104,14 +104,14 @@ def test_a_cue_in_the_title_counts_more(nlp):
 def test_an_invalid_taxonomy_is_a_clear_error(tmp_path, content, message):
     (tmp_path / "dialogue_methods.yaml").write_text(content)
     with pytest.raises(labels.TaxonomyError, match=message):
-        labels.load_taxonomy("dialogue_methods", tmp_path)
+        labels.load_taxonomy(tmp_path / "dialogue_methods.yaml")
 
 
 def test_an_analyst_can_add_a_label_without_code(tmp_path, nlp):
     data = yaml.safe_load((labels.TAXONOMY_DIR / "dialogue_methods.yaml").read_text())
     data["labels"].append({"id": "hackathon", "name": "Hackathon", "description": "d", "strong": ["hackathon"]})
     (tmp_path / "dialogue_methods.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
-    taxonomy = labels.load_taxonomy("dialogue_methods", tmp_path)
+    taxonomy = labels.load_taxonomy(tmp_path / "dialogue_methods.yaml")
     doc = nlp("Kommunen ordnade ett hackathon för unga utvecklare.")
     found = labels.classify([(0, doc)], {"dialogue_methods": taxonomy})["dialogue_methods"]
     assert "hackathon" in {r.label for r in found}

@@ -5,14 +5,16 @@ import csv
 import pytest
 from conftest import entities, extract, needs_shared
 
-from pipeline.nlp.municipalities import load_municipalities, lookup
+from pipeline.nlp.lexicons import MunicipalityLexicon
+
+LEXICON = MunicipalityLexicon.from_files()
 
 
 def test_lexicon_matches_the_scb_reference():
     reference = needs_shared("reference", "swedish_municipalities.csv")
     with reference.open(encoding="utf-8") as handle:
         expected = {(r["municipality_code"], r["municipality_name"]) for r in csv.DictReader(handle)}
-    assert {(m.kb_id, m.name) for m in load_municipalities()} == expected
+    assert {(m.kb_id, m.name) for m in LEXICON.municipalities} == expected
     assert len(expected) == 290
 
 
@@ -96,6 +98,6 @@ def test_a_foreign_city_named_only_as_a_place_is_a_location(nlp):
 
 
 def test_lookup_normalises_written_forms():
-    assert lookup("Göteborgs Stad").name == "Göteborg"
-    assert lookup("Falu kommun").kb_id == "2080"
-    assert lookup("Ingenstans") is None
+    assert LEXICON.lookup("Göteborgs Stad").name == "Göteborg"
+    assert LEXICON.lookup("Falu kommun").kb_id == "2080"
+    assert LEXICON.lookup("Ingenstans") is None

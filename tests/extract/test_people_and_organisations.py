@@ -3,7 +3,7 @@
 import pytest
 from conftest import entities, extract
 
-from pipeline.nlp.persons import resolve_short_names
+from pipeline.extract.resolution import resolve_short_names
 
 
 def test_short_names_resolve_to_the_full_name_in_the_document(nlp):

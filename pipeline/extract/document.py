@@ -1,0 +1,81 @@
+"""One analysed document → its rows in every derived table: entities, person roles, partnerships, labels.
+
+The document arrives as the spaCy docs of its chunks (offset, doc); every
+row's offsets are absolute in `documents.text`. Provenance (run, pipeline
+version, model) is stamped on the rows by the run, batch by batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from spacy.tokens import Doc
+
+from pipeline.extract import labels, partnerships
+from pipeline.extract.entities import Mention, mentions_in
+from pipeline.extract.labels import Taxonomy
+from pipeline.extract.resolution import normalise
+from pipeline.extract.roles import PersonMention, find_roles
+from pipeline.ingest.read import DocumentRecord
+from pipeline.nlp.lexicons import Lexicons
+from pipeline.nlp.text import text_of
+from pipeline.store.schemas import EntityRow, LabelRow, PartnershipRow, PersonRoleRow
+
+PARTNERSHIP_THEMES = "cooperation_themes"  # the taxonomy whose labels a partnership's themes are
+
+
+def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]], lexicons: Lexicons,
+                     taxonomies: Mapping[str, Taxonomy]) -> dict[str, list]:
+    """Rows per table name: `entities`, `person_roles`, `partnerships` and one per taxonomy."""
+    mentions: list[Mention] = []
+    for offset, doc in docs:
+        mentions.extend(mentions_in(doc, offset, lexicons))
+    mentions = normalise(mentions, lexicons.gazetteer)
+    rows: dict[str, list] = {
+        "entities": [_entity_row(document, m) for m in mentions],
+        "person_roles": _role_rows(document, docs, mentions, lexicons),
+        "partnerships": _partnership_rows(document, mentions, taxonomies.get(PARTNERSHIP_THEMES)),
+    }
+    for name, results in labels.classify(docs, taxonomies).items():
+        rows[name] = [
+            LabelRow(doc_id=document.doc_id, source_path=document.source_path, label=r.label, score=r.score,
+                     evidence=r.evidence, start_char=r.start, end_char=r.end)
+            for r in results
+        ]
+    return rows
+
+
+def _entity_row(document: DocumentRecord, mention: Mention) -> EntityRow:
+    return EntityRow(
+        doc_id=document.doc_id, source_path=document.source_path, label=mention.label, text=mention.text,
+        normalized=mention.normalized, kb_id=mention.kb_id, country=mention.country, start_char=mention.start,
+        end_char=mention.end, sentence=mention.sentence, source=mention.source, score=mention.score,
+        review_status="unreviewed", extracted_label=mention.label, extracted_normalized=mention.normalized,
+    )
+
+
+def _role_rows(document: DocumentRecord, docs: list[tuple[int, Doc]], mentions: list[Mention],
+               lexicons: Lexicons) -> list[PersonRoleRow]:
+    rows = []
+    for offset, doc in docs:
+        end = offset + len(text_of(doc))
+        inside = [
+            PersonMention(m.normalized, m.start - offset, m.end - offset)
+            for m in mentions
+            if m.label == "PERSON" and offset <= m.start and m.end <= end
+        ]
+        for link in find_roles(doc, inside, lexicons.roles):
+            rows.append(PersonRoleRow(
+                doc_id=document.doc_id, source_path=document.source_path, person=link.person, role=link.role,
+                party=link.party, org=link.org, start_char=offset + link.start, end_char=offset + link.end,
+                evidence=link.evidence, score=link.score, review_status="unreviewed", extracted_role=link.role,
+            ))
+    return rows
+
+
+def _partnership_rows(document: DocumentRecord, mentions: list[Mention], themes: Taxonomy | None
+                      ) -> list[PartnershipRow]:
+    places = [partnerships.Place(m.normalized, m.kb_id, m.country, m.start, m.end)
+              for m in mentions if m.label == "MUNICIPALITY"]
+    return [PartnershipRow(doc_id=document.doc_id, source_path=document.source_path, **pair)
+            for pair in partnerships.find_partnerships(document.text, places, themes)]
