@@ -77,10 +77,10 @@ def evaluate(gold_path: Path, processed: Path) -> dict[str, Score]:
             )
         for label, key in ENTITY_KEYS.items():
             predicted = _predicted_entities(entities.get(doc_id, []), label)
-            _match_entities(scores[label], item["doc"], item.get(key, []), predicted)
-        _match_roles(scores["person_roles"], item, roles.get(doc_id, []))
+            match_entity_lists(scores[label], item["doc"], item.get(key, []), predicted)
+        match_role_lists(scores["person_roles"], item["doc"], item, roles.get(doc_id, []))
         for key in labels:
-            _match_labels(
+            match_labels(
                 scores[key], item["doc"], set(item.get(key, [])), {r["label"] for r in labels[key].get(doc_id, [])}
             )
     return dict(scores)
@@ -102,7 +102,8 @@ def _predicted_entities(rows: list[dict], label: str) -> dict[str, set[str]]:
     return forms
 
 
-def _match_entities(score: Score, doc: str, gold: list[dict], predicted: dict[str, set[str]]) -> None:
+def match_entity_lists(score: Score, doc: str, gold: list[dict], predicted: dict[str, set[str]]) -> None:
+    """Distinct predicted entities (name → every form) against the gold's (name and aliases)."""
     unmatched = {g["name"]: {norm(g["name"]), *(norm(a) for a in g.get("aliases", []))} for g in gold}
     for name, forms in predicted.items():
         hit = next((g for g, gold_forms in unmatched.items() if forms & gold_forms), None)
@@ -116,7 +117,8 @@ def _match_entities(score: Score, doc: str, gold: list[dict], predicted: dict[st
     score.misses.extend(f"{doc}: missed {g!r}" for g in unmatched)
 
 
-def _match_roles(score: Score, item: dict, rows: list[dict]) -> None:
+def match_role_lists(score: Score, doc: str, item: dict, rows: list[dict]) -> None:
+    """Predicted (person, role) pairs against the gold item's person_roles (its persons give the aliases)."""
     person_forms = {
         norm(p["name"]): {norm(p["name"]), *(norm(a) for a in p.get("aliases", []))} for p in item.get("persons", [])
     }
@@ -132,12 +134,12 @@ def _match_roles(score: Score, item: dict, rows: list[dict]) -> None:
         )
         if hit is None:
             score.fp += 1
-            score.misses.append(f"{item['doc']}: extra {row['person']!r} = {row['role']!r}")
+            score.misses.append(f"{doc}: extra {row['person']!r} = {row['role']!r}")
         else:
             score.tp += 1
             unmatched.remove(hit)
     score.fn += len(unmatched)
-    score.misses.extend(f"{item['doc']}: missed {g['person']!r} = {g['role']!r}" for g in unmatched)
+    score.misses.extend(f"{doc}: missed {g['person']!r} = {g['role']!r}" for g in unmatched)
 
 
 def _same_person(predicted: str, gold: str, person_forms: dict[str, set[str]]) -> bool:
@@ -164,7 +166,7 @@ def _same_word(a: str, b: str) -> bool:
     return common >= 4 and a[common:] in endings and b[common:] in endings
 
 
-def _match_labels(score: Score, doc: str, gold: set[str], predicted: set[str]) -> None:
+def match_labels(score: Score, doc: str, gold: set[str], predicted: set[str]) -> None:
     score.tp += len(gold & predicted)
     score.fp += len(predicted - gold)
     score.fn += len(gold - predicted)

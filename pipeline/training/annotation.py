@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
@@ -146,9 +147,16 @@ def _first_difference_hint(text: str) -> str:
     return f"{len(text)} characters after removing the markup"
 
 
+ROLE_KEYS = ("person", "role", "party", "org")
+
+
 def _role(entry: object, where: str) -> dict:
     if not isinstance(entry, dict) or not entry.get("person") or not entry.get("role"):
         raise WorksheetError(f"{where}: each person_roles entry needs person and role, got {entry!r}")
+    extra = set(entry) - set(ROLE_KEYS)
+    if extra:  # "{role: gymnasie-, högskole- och forskningsminister}": YAML split the value at its comma
+        raise WorksheetError(f"{where}: person_roles entry with unknown keys {sorted(extra)}: put a value that "
+                             "holds a comma in quotes")
     return {"person": str(entry["person"]).strip(), "role": str(entry["role"]).strip(),
             "party": str(entry["party"]).strip() if entry.get("party") else None,
             "org": str(entry["org"]).strip() if entry.get("org") else None}
@@ -249,16 +257,39 @@ def check_worksheet(content: str) -> list[str]:
     return problems
 
 
+def import_worksheets(files: list[Path], annotator: str) -> list[dict]:
+    """Stored records (offsets, no text) of finished worksheets, with their split and genre."""
+    from pipeline.training.corpus import GENRES, split_of
+
+    records = []
+    for path in files:
+        annotation, text = read_worksheet(Path(path).read_text(encoding="utf-8"))
+        genre = GENRES[annotation.id.split(":", 1)[0]]
+        records.append(as_record(annotation, text, split_of(annotation.id), genre, annotator))
+    return records
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m pipeline.training.annotation check FILE…` (annotators) | `draft` | `import` (the team)."""
+    """`python -m pipeline.training.annotation check FILE…` (annotators) | `import` (the team)."""
     import argparse
-    from pathlib import Path
+
+    from pipeline.training.corpus import load_records, save_records
 
     parser = argparse.ArgumentParser(prog="python -m pipeline.training.annotation")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="check worksheets")
     check.add_argument("files", nargs="+")
+    imp = sub.add_parser("import", help="store finished worksheets in an annotation file (offsets, no texts)")
+    imp.add_argument("files", nargs="+")
+    imp.add_argument("--annotator", required=True, help="who annotated them (a short id)")
+    imp.add_argument("--into", required=True, help="the annotation file (JSON Lines) to add them to")
     args = parser.parse_args(argv)
+    if args.command == "import":
+        found = {r["id"]: r for r in import_worksheets([Path(f) for f in args.files], args.annotator)}
+        kept = [r for r in load_records(Path(args.into)) if r["id"] not in found]
+        save_records([*kept, *found.values()], Path(args.into))
+        print(f"{len(found)} documents stored in {args.into} ({len(kept)} others kept)")
+        return 0
     failed = 0
     for name in args.files:
         problems = check_worksheet(Path(name).read_text(encoding="utf-8"))
