@@ -204,6 +204,7 @@ class Run:
         self.previous: dict[str, str] = {}
         self.known: set[str] = set()
         self.tables: dict[str, Table] = {}
+        self.n_batches = 0
 
     def start(self) -> list[list[Discovered]]:
         """Recover what a killed run left, record the taxonomies, discover the input; returns the batches."""
@@ -218,7 +219,9 @@ class Run:
         self.log.info("discover: %d files under %s; %d inputs known from earlier runs", len(items),
                       self.options.input_dir, len(self.previous))
         size = self.options.batch_size
-        return [items[i : i + size] for i in range(0, len(items), size)]
+        batches = [items[i : i + size] for i in range(0, len(items), size)]
+        self.n_batches = len(batches)
+        return batches
 
     def read_arguments(self, batch: list[Discovered]) -> tuple:
         """`read_batch`'s arguments for a batch: only what it needs, so a task can take them to a cluster."""
@@ -243,7 +246,7 @@ class Run:
         tables = batch_tables(settled, analysed, self.summary.run_id, self.summary.model, self.tables, self.curation)
         self.store.commit(f"{self.summary.run_id}-b{number:05d}", tables)
         self.summary.add(settled)
-        self.log.info("batch %d: %s", number, dict(settled.counts))
+        self.log.info("batch %d/%d: %s", number, self.n_batches, dict(settled.counts))
 
     def finish(self) -> dict:
         """Apply a changed curation to earlier rows, record the run, check the outputs; the run's summary."""

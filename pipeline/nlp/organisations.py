@@ -42,6 +42,12 @@ def clean_org_text(text: str, gazetteer: Gazetteer) -> str | None:
     return text
 
 
+def _one_of(attribute: str, words: list[str]) -> dict:
+    """A token that is one of the words; a single word as a plain value, which the Matcher tests in C (a list
+    is a set predicate it calls in Python on every token)."""
+    return {attribute: words[0] if len(words) == 1 else {"IN": words}}
+
+
 def _patterns(gazetteer: Gazetteer) -> dict[str, list[list[dict]]]:
     words = gazetteer.pattern_words
     title = {"IS_TITLE": True, "IS_ALPHA": True}
@@ -60,19 +66,19 @@ def _patterns(gazetteer: Gazetteer) -> dict[str, list[list[dict]]]:
             [name, {"TEXT": {"REGEX": rf"^[a-zåäö]*({heads})$"}}],
         ],
         # Region Stockholm, Region Västra Götaland
-        "region": [[{"ORTH": {"IN": words["region"]}}, title, {**title, "OP": "?"}]],
+        "region": [[_one_of("ORTH", words["region"]), title, {**title, "OP": "?"}]],
         # Länsstyrelsen i Stockholms län, Länsstyrelsen Västra Götaland
         "lansstyrelse": [
-            [{"ORTH": {"IN": words["county_board"]}}, {"LOWER": "i", "OP": "?"}, title, {**title, "OP": "?"},
+            [_one_of("ORTH", words["county_board"]), {"LOWER": "i", "OP": "?"}, title, {**title, "OP": "?"},
              {"LOWER": "län", "OP": "?"}],
         ],
         # Umeå universitet, Göteborgs Universitet, Helsingfors Universitet, Malmö högskola
-        "university": [[title, {"LOWER": {"IN": words["university"]}}]],
+        "university": [[title, _one_of("LOWER", words["university"])]],
         # AB Framtiden, Uppvidingehus AB, Föreningen Norden, Stiftelsen X
         "company": [
-            [{"ORTH": {"IN": words["company_form"]}}, title, {**title, "OP": "?"}],
-            [title, {**title, "OP": "?"}, {"ORTH": {"IN": words["company_form"]}}],
-            [{"ORTH": {"IN": words["association"]}}, title, {**title, "OP": "?"}],
+            [_one_of("ORTH", words["company_form"]), title, {**title, "OP": "?"}],
+            [title, {**title, "OP": "?"}, _one_of("ORTH", words["company_form"])],
+            [_one_of("ORTH", words["association"]), title, {**title, "OP": "?"}],
         ],
         # Digidem Lab, Consul Democracy Foundation, Gothenburg Research Institute, Plan International,
         # Transparency International Latvia
