@@ -1,10 +1,17 @@
-"""Train kommunnlp's own Swedish NER pipeline from the Swedish NER corpus.
+"""Train kommunnlp's own Swedish NER pipeline (PER, ORG, LOC) from three corpora.
 
-The corpus (klintan/swedish-ner-corpus, Webbnyheter 2012, CC BY 4.0) comes as
-one token per line with IO tags (``0`` is outside, otherwise PER/ORG/LOC/MISC)
-and a blank line between sentences. spaCy trains on BIO/BILUO spans, so runs of
-the same IO tag become one entity: IO cannot tell two adjacent entities of the
-same type apart, and joining them is the conventional reading.
+- The Swedish NER corpus (klintan/swedish-ner-corpus, news, CC BY 4.0): one
+  token per line with IO tags (``0`` is outside). spaCy trains on BIO/BILUO
+  spans, so runs of the same IO tag become one entity (IO cannot tell two
+  adjacent entities of one type apart; joining them is the conventional reading).
+  Its MISC is read as outside: the product has no such label.
+- UNER Swedish-Talbanken (prose of many genres, CC BY-SA 4.0): IOB2, PER/LOC/ORG.
+- The team's annotated corpus (`pipeline/training/annotations`): whole
+  documents of the product's own genres, MUN spans trained as LOC (the
+  municipality component, not the model, tells a municipality from a place).
+
+Training uses their train parts; the model is chosen on the team's corpus's
+dev split and reported on the three test parts, which no step sees before.
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ from pipeline.resources import CONFIG_DIR, SHIPPED_MODEL_DIR
 NER_CONFIG = CONFIG_DIR / "ner.cfg"
 CORPUS_LABELS = ("PER", "ORG", "LOC", "MISC")
 OUTSIDE = {"0", "O"}
+TRAINED_LABELS = ("PER", "ORG", "LOC")
+SPAN_TO_NER = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "MUN": "LOC"}
+SNC = Path("training") / "swedish-ner-corpus"
+UNER = Path("training") / "uner-swedish-talbanken"
 
 
 @dataclass(frozen=True)
@@ -80,33 +91,111 @@ def to_doc(nlp: spacy.language.Language, sentence: Sentence) -> Doc:
     return doc
 
 
-def write_docbins(corpus_dir: Path, work_dir: Path, dev_share: float = 0.1, seed: int = 42) -> dict[str, Path]:
-    """Convert train/test to DocBins; hold out a seeded share of train as dev.
+def read_iob2(path: Path) -> list[Sentence]:
+    """UNER's IOB2 files: `# …` comment lines, then `index<TAB>token<TAB>tag…` per token, a blank line between
+    sentences. Tags stay BIO."""
+    sentences: list[Sentence] = []
+    words: list[str] = []
+    tags: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        if not line.strip():
+            if words:
+                sentences.append(Sentence(words, tags))
+                words, tags = [], []
+            continue
+        columns = line.split("\t")
+        words.append(columns[1])
+        tags.append(columns[2])
+    if words:
+        sentences.append(Sentence(words, tags))
+    return sentences
 
-    The test split is never seen in training or model selection, so the
-    figures reported on it are honest.
+
+def bio_doc(nlp: spacy.language.Language, words: list[str], bio: list[str]) -> Doc:
+    """A Doc with the BIO tags as entities; labels the model is not trained on (MISC) are outside."""
+    kept = [tag if tag[2:] in TRAINED_LABELS else "O" for tag in bio]
+    doc = Doc(nlp.vocab, words=words)
+    doc.ents = spacy.training.biluo_tags_to_spans(doc, iob_to_biluo(kept))
+    return doc
+
+
+def corpus_doc(nlp: spacy.language.Language, text: str, spans: list[list]) -> Doc:
+    """A document of the team's corpus with its spans as entities.
+
+    A span that does not fall on token boundaries ("Vinnova" in "Vinnova-projekt")
+    leaves its tokens *missing*, not outside: the model is neither taught that
+    they are an entity nor that they are not.
     """
+    doc = nlp.make_doc(text)
+    entities, missing = [], []
+    for start, end, label, _ in spans:
+        span = doc.char_span(start, end, label=SPAN_TO_NER[label])
+        if span is not None:
+            entities.append(span)
+        else:
+            loose = doc.char_span(start, end, alignment_mode="expand")
+            if loose is not None:
+                missing.append(loose)
+    entities = spacy.util.filter_spans(entities)
+    taken = {i for span in entities for i in range(span.start, span.end)}
+    missing = [m for m in spacy.util.filter_spans(missing) if not any(i in taken for i in range(m.start, m.end))]
+    doc.set_ents(entities, missing=missing, default="outside")
+    return doc
+
+
+def write_docbins(work_dir: Path, shared: Path, dev_share: float = 0.1, seed: int = 42) -> dict[str, Path]:
+    """DocBins: `train` (all three corpora's training parts), `dev` (the team's dev split: model selection),
+    and one test set per corpus (`test_corpus`, `test_uner`, `test_snc`), never seen in training or selection."""
+    from pipeline.training import corpus
+
     nlp = spacy.blank("sv")
-    train = read_io_corpus(corpus_dir / "train_corpus.txt")
-    test = read_io_corpus(corpus_dir / "test_corpus.txt")
-    random.Random(seed).shuffle(train)
-    n_dev = int(len(train) * dev_share)
-    splits = {"train": train[n_dev:], "dev": train[:n_dev], "test": test}
+    snc_train = read_io_corpus(shared / SNC / "train_corpus.txt")
+    random.Random(seed).shuffle(snc_train)  # as before: a share of the news corpus stays out as its own dev
+    snc_train = snc_train[int(len(snc_train) * dev_share):]
+    news = lambda sentences: [bio_doc(nlp, s.words, io_to_bio(s.io_tags)) for s in sentences]  # noqa: E731
+    prose = lambda sentences: [bio_doc(nlp, s.words, s.io_tags) for s in sentences]  # noqa: E731
+    records = corpus.load_records()
+    sources = corpus.find_sources([r["id"] for r in records], shared)
+    ours: dict[str, list[Doc]] = {split: [] for split in corpus.SPLITS}
+    for record in records:
+        text = corpus.document_text(sources[record["id"]])
+        if corpus.text_sha256(text) != record["sha256"]:
+            raise ValueError(f"{record['id']}: the text in ../shared is not the text that was annotated")
+        if record["language"] == "sv":
+            ours[record["split"]].append(corpus_doc(nlp, text, record["spans"]))
+    sets = {
+        "train": [*news(snc_train), *prose(read_iob2(shared / UNER / "sv_talbanken-ud-train.iob2")), *ours["train"]],
+        "dev": ours["dev"],
+        "test_corpus": ours["test"],
+        "test_uner": prose(read_iob2(shared / UNER / "sv_talbanken-ud-test.iob2")),
+        "test_snc": news(read_io_corpus(shared / SNC / "test_corpus.txt")),
+    }
     work_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    for name, sentences in splits.items():
+    for name, docs in sets.items():
         paths[name] = work_dir / f"{name}.spacy"
-        DocBin(docs=[to_doc(nlp, s) for s in sentences]).to_disk(paths[name])
+        DocBin(docs=docs).to_disk(paths[name])
     return paths
 
 
+TEST_SETS = {"test_corpus": "the team's annotated corpus, test split", "test_uner": "UNER Swedish-Talbanken test",
+             "test_snc": "Swedish NER corpus test (PER/ORG/LOC; MISC read as outside)"}
+
+
 def train_model(
-    docbins: dict[str, Path], output_dir: Path, init_tok2vec: Path | None = None, max_steps: int | None = None
+    docbins: dict[str, Path], output_dir: Path, vectors: Path | None = None, init_tok2vec: Path | None = None,
+    max_steps: int | None = None,
 ) -> Path:
     """Train with spaCy's own trainer; returns the best model's folder (chosen on dev, not test)."""
     from spacy.cli.train import train as spacy_train
 
     overrides = {"paths.train": str(docbins["train"]), "paths.dev": str(docbins["dev"])}
+    if vectors:
+        overrides["paths.vectors"] = str(vectors)
+    else:
+        overrides["components.tok2vec.model.embed.include_static_vectors"] = False
     if init_tok2vec:
         overrides["paths.init_tok2vec"] = str(init_tok2vec)
     if max_steps:
@@ -115,15 +204,15 @@ def train_model(
     return output_dir / "model-best"
 
 
-def evaluate_model(model_dir: Path, test_docbin: Path) -> dict:
-    """Precision, recall and F1 overall and per type on the held-out test split."""
+def evaluate_model(model_dir: Path, docbin: Path) -> dict:
+    """Span-level precision, recall and F1, overall and per type, of the bare model on one gold set."""
     from spacy.training import Example
 
     nlp = spacy.load(model_dir)
-    gold_docs = list(DocBin().from_disk(test_docbin).get_docs(nlp.vocab))
+    gold_docs = list(DocBin().from_disk(docbin).get_docs(nlp.vocab))
     scores = nlp.evaluate([Example(nlp.make_doc(doc.text), doc) for doc in gold_docs])
     return {
-        "n_sentences": len(gold_docs),
+        "n_docs": len(gold_docs),
         "ents_p": scores["ents_p"],
         "ents_r": scores["ents_r"],
         "ents_f": scores["ents_f"],
@@ -131,14 +220,20 @@ def evaluate_model(model_dir: Path, test_docbin: Path) -> dict:
     }
 
 
-def package_model(model_dir: Path, metrics: dict, corpus_dir: Path, target: Path = SHIPPED_MODEL_DIR) -> Path:
+def evaluate_all(model_dir: Path, docbins: dict[str, Path]) -> dict:
+    """The model on its dev set and on every test set."""
+    return {name: evaluate_model(model_dir, docbins[name]) for name in ("dev", *TEST_SETS)}
+
+
+def package_model(model_dir: Path, metrics: dict, target: Path = SHIPPED_MODEL_DIR) -> Path:
     """Copy the trained model into the package with provenance in meta.json."""
     nlp = spacy.load(model_dir)
     nlp.meta.update(
         {
             "name": "kommunnlp_ner",
             "version": PIPELINE_VERSION,
-            "description": "kommunnlp's Swedish NER pipeline (tok2vec + ner, sentencizer, lookup lemmatizer).",
+            "description": "kommunnlp's Swedish NER pipeline (floret vectors, tok2vec + ner for PER/ORG/LOC, "
+                           "sentencizer, lookup lemmatizer).",
             "sources": [
                 {
                     "name": "Swedish NER corpus (Webbnyheter 2012, Språkbanken; klintan/swedish-ner-corpus)",
@@ -146,9 +241,19 @@ def package_model(model_dir: Path, metrics: dict, corpus_dir: Path, target: Path
                     "license": "CC BY 4.0",
                     "author": "Andreas Klintberg; Språkbanken",
                 },
+                {
+                    "name": "UNER Swedish-Talbanken (Universal NER over UD Swedish-Talbanken)",
+                    "url": "https://github.com/UniversalNER/UNER_Swedish-Talbanken",
+                    "license": "CC BY-SA 4.0",
+                    "author": "Universal NER project; UD Swedish-Talbanken",
+                },
+                {"name": "kommunnlp annotated corpus (press releases, Almedalen events, government texts, posts)",
+                 "license": "annotations by the kommunnlp team"},
+                {"name": "floret vectors trained by kommunnlp on Swedish government documents and Almedalen "
+                         "events (civictechsweden g0vse, almedalsdata: public documents, CC0)"},
                 {"name": "spacy-lookups-data (sv_lemma_lookup)", "license": "MIT"},
             ],
-            "license": "CC BY 4.0 (training data); model weights trained by kommunnlp",
+            "license": "CC BY-SA 4.0 (trained on UNER Swedish-Talbanken, CC BY-SA 4.0: shared alike)",
             "performance": metrics,
         }
     )
@@ -164,16 +269,22 @@ def package_model(model_dir: Path, metrics: dict, corpus_dir: Path, target: Path
 
 
 def format_metrics(metrics: dict) -> str:
-    lines = [f"test split: {metrics['n_sentences']} sentences"]
-    lines.append(f"{'type':<8}{'P':>8}{'R':>8}{'F1':>8}")
-    lines.append(f"{'ALL':<8}{metrics['ents_p']:>8.3f}{metrics['ents_r']:>8.3f}{metrics['ents_f']:>8.3f}")
-    for label, s in sorted(metrics["per_type"].items()):
-        lines.append(f"{label:<8}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}")
+    """One block per gold set: overall and per type."""
+    lines = []
+    for name, scores in metrics.items():
+        if not isinstance(scores, dict) or "ents_f" not in scores:
+            continue
+        lines.append(f"{name} ({TEST_SETS.get(name, 'model selection')}): {scores['n_docs']} documents/sentences")
+        lines.append(f"  {'type':<6}{'P':>8}{'R':>8}{'F1':>8}")
+        lines.append(f"  {'ALL':<6}{scores['ents_p']:>8.3f}{scores['ents_r']:>8.3f}{scores['ents_f']:>8.3f}")
+        for label, s in sorted(scores["per_type"].items()):
+            lines.append(f"  {label:<6}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}")
     return "\n".join(lines)
 
 
 __all__ = [
     "Sentence",
+    "evaluate_all",
     "evaluate_model",
     "format_metrics",
     "io_to_bio",
