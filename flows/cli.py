@@ -273,6 +273,9 @@ def format_summary(summary: dict, output: str) -> str:
         f"run {summary['run_id']} → {output}/",
         f"  files        {summary['files']}",
         f"  new          {summary['new']}",
+        f"  reprocessed  {summary['reprocessed']}" + (
+            " (" + ", ".join(f"{n}: {why}" for why, n in summary["reprocessed_because"].items()) + ")"
+            if summary["reprocessed"] else ""),
         f"  unchanged    {summary['unchanged']}",
         f"  duplicates   {summary['duplicates']}",
         f"  quarantined  {summary['quarantined']}",

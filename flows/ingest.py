@@ -29,10 +29,11 @@ class StrictModeError(UserError, RuntimeError):
     """--strict and some inputs were quarantined (the outputs are written all the same)."""
 
 
-@task(name="read-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE, persist_result=False)
-def read_task(batch: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool, workers: int
-              ) -> list[Outcome]:
-    return runs.read_batch(batch, previous, max_bytes, force, workers)
+@task(name="read-batch", retries=2, retry_delay_seconds=1, retry_condition_fn=lambda task, run, state: not isinstance(
+    state.result(raise_on_failure=False), runs.InputNotVisible), cache_policy=NO_CACHE, persist_result=False)
+def read_task(root: str, batch: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool,
+              workers: int) -> list[Outcome]:
+    return runs.read_batch(root, batch, previous, max_bytes, force, workers)
 
 
 @task(name="analyse-batch", cache_policy=NO_CACHE, persist_result=False)

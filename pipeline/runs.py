@@ -9,31 +9,34 @@ between steps (`settle`, `batch_tables`, `RunSummary`) is pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import os
 import secrets
+import socket
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline import PIPELINE_VERSION, analysis
+from pipeline import PIPELINE_VERSION, UserError, analysis
 from pipeline import workers as worker_pool
 from pipeline.analysis import Analysed
-from pipeline.extract.labels import load_taxonomies
+from pipeline.extract.labels import Taxonomy, load_taxonomies
 from pipeline.ingest.discover import Discovered, discover
 from pipeline.ingest.read import DEFAULT_MAX_BYTES, DocumentRecord, Outcome, metadata_json, read_each, read_inputs
-from pipeline.nlp.model import model_label_of, resolve_model
+from pipeline.nlp.model import model_fingerprint, model_label_of, resolve_model
 from pipeline.outputs.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
+from pipeline.resources import DATA_DIR
 from pipeline.store.check import check
 from pipeline.store.folder import OutputStore
 from pipeline.store.schemas import (
     PROVENANCE,
     DocumentRow,
-    EntityRow,
     FileRow,
-    PersonRoleRow,
     QuarantineRow,
     RunRow,
     Table,
@@ -56,11 +59,18 @@ class Settled:
     files: list[FileRow] = field(default_factory=list)
     quarantine: list[QuarantineRow] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
+    reprocessed: dict[str, str] = field(default_factory=dict)  # known documents analysed again → why
 
 
-def settle(outcomes: list[Outcome], known_doc_ids: set[str], run_id: str) -> Settled:
-    """Sort each outcome into new / duplicate / unchanged / quarantined; updates known_doc_ids."""
+def settle(outcomes: list[Outcome], known_doc_ids: set[str], run_id: str,
+           stale: dict[str, str] | None = None) -> Settled:
+    """Sort each outcome into new / reprocessed / duplicate / unchanged / quarantined; updates known_doc_ids.
+
+    stale: known documents whose rows are out of date (→ why); the first input that holds one is analysed
+    again (it leaves `stale`), later ones are duplicates as usual.
+    """
     settled = Settled()
+    stale = {} if stale is None else stale
     for outcome in outcomes:
         settled.counts["files"] += 1
         if outcome.status == "unchanged":
@@ -70,7 +80,11 @@ def settle(outcomes: list[Outcome], known_doc_ids: set[str], run_id: str) -> Set
         status = outcome.status
         if outcome.document is not None:
             doc_id = outcome.document.doc_id
-            if doc_id in known_doc_ids:
+            if doc_id in stale:
+                settled.reprocessed[doc_id] = stale.pop(doc_id)
+                settled.documents.append(outcome.document)
+                status = "document"
+            elif doc_id in known_doc_ids:
                 status = "duplicate"
             else:
                 known_doc_ids.add(doc_id)
@@ -81,7 +95,8 @@ def settle(outcomes: list[Outcome], known_doc_ids: set[str], run_id: str) -> Set
                 run_id=run_id, source_path=outcome.source_path, stage=outcome.stage, reason=outcome.reason,
                 file_sha256=None if outcome.file_sha256.startswith("!") else outcome.file_sha256,
             ))
-        settled.counts[{"document": "new", "duplicate": "duplicates"}.get(status, "quarantined")] += 1
+        kind = "reprocessed" if doc_id in settled.reprocessed else "new"
+        settled.counts[{"document": kind, "duplicate": "duplicates"}.get(status, "quarantined")] += 1
         settled.files.append(FileRow(
             source_path=outcome.source_path, file_sha256=outcome.file_sha256, size_bytes=outcome.size_bytes,
             status=status, doc_id=doc_id, run_id=run_id,
@@ -91,11 +106,12 @@ def settle(outcomes: list[Outcome], known_doc_ids: set[str], run_id: str) -> Set
 
 def batch_tables(
     settled: Settled, analysed: Analysed, run_id: str, model: str, tables: dict[str, Table],
-    curation: Curation | None = None,
+    curation: Curation | None = None, fingerprint_of: Callable[[str], str | None] = lambda doc_id: None,
 ) -> dict[str, pa.Table]:
     """Every table's rows for one batch, curated and provenance stamped, as schema-exact Arrow tables.
 
-    tables: the output folder's tables (with one label table per taxonomy of the run).
+    tables: the output folder's tables (with one label table per taxonomy of the run);
+    fingerprint_of: doc_id → what made its rows (`documents.fingerprint`).
     """
     provenance = {"run_id": run_id, "pipeline_version": PIPELINE_VERSION, "model": model}
     rows: dict[str, list] = {name: [] for name in document_tables(tables)}
@@ -104,7 +120,8 @@ def batch_tables(
             doc_id=doc.doc_id, source_path=doc.source_path, title=doc.title, published=doc.published,
             language=doc.language, language_prob=doc.language_prob, n_chars=doc.n_chars,
             n_tokens=analysed.n_tokens[doc.doc_id], text=doc.text, source_format=doc.source_format,
-            encoding=doc.encoding, metadata_json=metadata_json(doc), **provenance,
+            encoding=doc.encoding, metadata_json=metadata_json(doc), fingerprint=fingerprint_of(doc.doc_id),
+            **provenance,
         ))
     for table, table_rows in analysed.rows.items():
         for row in table_rows:
@@ -132,9 +149,12 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     finished_at: dt.datetime | None = None
     curation_sha256: str | None = None
+    fingerprint: dict[str, str] = field(default_factory=dict)
+    reprocessed: Counter = field(default_factory=Counter)  # why → documents
 
     def add(self, settled: Settled) -> None:
         self.counts.update(settled.counts)
+        self.reprocessed.update(settled.reprocessed.values())
         self.languages.update(d.language for d in settled.documents)
         self.quarantined.extend(settled.quarantine)
 
@@ -147,15 +167,18 @@ class RunSummary:
         return to_arrow("runs", [RunRow(
             run_id=self.run_id, started_at=self.started_at, finished_at=self.finished_at,
             input_root=self.input_root, n_files=self.counts["files"], n_new=self.counts["new"],
+            n_reprocessed=self.counts["reprocessed"],
             n_unchanged=self.counts["unchanged"], n_duplicates=self.counts["duplicates"],
             n_quarantined=self.counts["quarantined"], languages_json=json.dumps(dict(sorted(self.languages.items()))),
             seconds=self.seconds, pipeline_version=PIPELINE_VERSION, model=self.model,
-            curation_sha256=self.curation_sha256,
+            curation_sha256=self.curation_sha256, fingerprint_json=json.dumps(self.fingerprint, sort_keys=True),
+            reprocessed_json=json.dumps(dict(sorted(self.reprocessed.items())), ensure_ascii=False),
         )])
 
     def as_dict(self) -> dict:
         return {
             "run_id": self.run_id, "files": self.counts["files"], "new": self.counts["new"],
+            "reprocessed": self.counts["reprocessed"], "reprocessed_because": dict(self.reprocessed.most_common()),
             "unchanged": self.counts["unchanged"], "duplicates": self.counts["duplicates"],
             "quarantined": self.counts["quarantined"], "languages": dict(sorted(self.languages.items())),
             "seconds": self.seconds, "quarantine": [asdict(q) for q in self.quarantined], "notes": self.notes,
@@ -192,17 +215,23 @@ class Run:
     """
 
     def __init__(self, options: RunOptions, logger: logging.Logger | logging.LoggerAdapter | None = None):
+        self.input_root = str(options.input_dir)  # as given, for the runs table
+        # Absolute from here on: tasks may run on a Dask worker with another working directory.
+        options = replace(options, input_dir=str(Path(options.input_dir).resolve()),
+                          output_dir=str(Path(options.output_dir).resolve()))
         self.options = options
         self.log = logger or logging.getLogger("kommunnlp")
         self.store = OutputStore(Path(options.output_dir))
         self.taxonomies = load_taxonomies(options.taxonomies)  # a broken taxonomy file stops the run here
         self.curation = load_curation(curation_path(Path(options.output_dir)))
         self.model = resolve_model(options.model)
-        self.summary = RunSummary(new_run_id(), str(options.input_dir), dt.datetime.now(dt.UTC),
+        self.summary = RunSummary(new_run_id(), self.input_root, dt.datetime.now(dt.UTC),
                                   model_label_of(self.model))
         self.summary.curation_sha256 = self.curation.sha256
+        self.summary.fingerprint = fingerprint_parts(self.model, self.taxonomies)
         self.previous: dict[str, str] = {}
         self.known: set[str] = set()
+        self.stale: dict[str, str] = {}  # known documents to analyse again → why
         self.tables: dict[str, Table] = {}
         self.n_batches = 0
 
@@ -214,8 +243,14 @@ class Run:
             self.log.warning("recovery: %s", note)
         self.tables = self.store.tables
         items = discover(Path(self.options.input_dir))
-        self.previous = {path: row["file_sha256"] for path, row in self.store.latest_files().items()}
         self.known = self.store.doc_ids()
+        self.stale = self.stale_documents()
+        # an input whose text is unchanged but whose document is stale is read again, to be analysed again
+        self.previous = {path: row["file_sha256"] for path, row in self.store.latest_files().items()
+                         if row["doc_id"] not in self.stale}
+        if self.stale:
+            self.log.info("%d known documents will be analysed again: %s", len(self.stale),
+                          dict(Counter(self.stale.values()).most_common()))
         self.log.info("discover: %d files under %s; %d inputs known from earlier runs", len(items),
                       self.options.input_dir, len(self.previous))
         size = self.options.batch_size
@@ -226,14 +261,34 @@ class Run:
     def read_arguments(self, batch: list[Discovered]) -> tuple:
         """`read_batch`'s arguments for a batch: only what it needs, so a task can take them to a cluster."""
         options = self.options
-        return batch, known_for(batch, self.previous), options.max_bytes, options.force, options.workers
+        return (options.input_dir, batch, known_for(batch, self.previous), options.max_bytes, options.force,
+                options.workers)
 
     def read(self, batch: list[Discovered]) -> list[Outcome]:
         return read_batch(*self.read_arguments(batch))
 
     def settle(self, outcomes: list[Outcome]) -> Settled:
         """Dedupe against every earlier document, in batch order."""
-        return settle(outcomes, self.known, self.summary.run_id)
+        return settle(outcomes, self.known, self.summary.run_id, self.stale)
+
+    def fingerprint_of(self, doc_id: str) -> str:
+        """What makes a document's rows: the run's model, version, taxonomies and lexicons, and the curation
+        rules that apply to it. Another fingerprint than the stored one means its rows are out of date."""
+        parts = {**self.summary.fingerprint, "curation": self.curation.digest_for(doc_id)}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+    def stale_documents(self) -> dict[str, str]:
+        """Known documents whose rows another model, version, taxonomy, lexicon or curation made → why."""
+        documents = self.store.read("documents", ["doc_id", "fingerprint", "run_id"]).to_pylist()
+        if self.options.force:
+            return {d["doc_id"]: "--force" for d in documents}
+        made_by = {r["run_id"]: json.loads(r["fingerprint_json"]) if r["fingerprint_json"] else None
+                   for r in self.store.read("runs", ["run_id", "fingerprint_json"]).to_pylist()}
+        stale = {}
+        for document in documents:
+            if document["fingerprint"] != self.fingerprint_of(document["doc_id"]):
+                stale[document["doc_id"]] = _what_changed(made_by.get(document["run_id"]), self.summary.fingerprint)
+        return stale
 
     def analyse_arguments(self, documents: list[DocumentRecord]) -> tuple:
         """`analysis.analyse`'s arguments for a batch's new documents."""
@@ -243,16 +298,15 @@ class Run:
         return analysis.analyse(*self.analyse_arguments(documents))
 
     def commit(self, number: int, settled: Settled, analysed: Analysed) -> None:
-        tables = batch_tables(settled, analysed, self.summary.run_id, self.summary.model, self.tables, self.curation)
-        self.store.commit(f"{self.summary.run_id}-b{number:05d}", tables)
+        """Write the batch's rows; the earlier rows of documents analysed again go in the same commit."""
+        tables = batch_tables(settled, analysed, self.summary.run_id, self.summary.model, self.tables, self.curation,
+                              self.fingerprint_of)
+        self.store.commit(f"{self.summary.run_id}-b{number:05d}", tables, drop_documents=set(settled.reprocessed))
         self.summary.add(settled)
         self.log.info("batch %d/%d: %s", number, self.n_batches, dict(settled.counts))
 
     def finish(self) -> dict:
-        """Apply a changed curation to earlier rows, record the run, check the outputs; the run's summary."""
-        if self.curation_changed():
-            self.log.info("curation: applying %d rules to the existing entity and role rows", len(self.curation.rules))
-            self.reapply_curation()
+        """Record the run, check the outputs; the run's summary."""
         self.summary.finished_at = dt.datetime.now(dt.UTC)
         self.store.commit(f"{self.summary.run_id}-run", {"runs": self.summary.runs_row()})
         integrity = check(self.store.root)
@@ -266,23 +320,43 @@ class Run:
             self.log.warning("%d inputs quarantined; see the quarantine table", self.summary.counts["quarantined"])
         return result
 
-    def curation_changed(self) -> bool:
-        runs = self.store.read("runs", ["run_id", "curation_sha256"]).to_pylist()
-        last = max(runs, key=lambda r: r["run_id"])["curation_sha256"] if runs else None
-        return self.curation.sha256 != last and bool(self.curation.rules or last)
 
-    def reapply_curation(self) -> None:
-        """Rewrite the entity and role tables with the curation applied to what was extracted."""
-        entities = [EntityRow(**row) for row in self.store.read("entities").to_pylist()]
-        roles = [PersonRoleRow(**row) for row in self.store.read("person_roles").to_pylist()]
-        tables = {"entities": to_arrow("entities", apply_to_entities(entities, self.curation)),
-                  "person_roles": to_arrow("person_roles", apply_to_roles(roles, self.curation))}
-        self.store.commit(f"{self.summary.run_id}-curation", tables, replace=("entities", "person_roles"))
+def fingerprint_parts(model: str, taxonomies: dict[str, Taxonomy]) -> dict[str, str]:
+    """What a run's rows depend on besides their text: the model (name, version and its meta.json), the
+    pipeline version, the taxonomies and the lexicons (every data file); curation is per document."""
+    lexicons = hashlib.sha256()
+    for path in sorted(p for p in DATA_DIR.rglob("*") if p.is_file()):
+        lexicons.update(path.name.encode() + b"\0" + path.read_bytes())
+    labels = hashlib.sha256(json.dumps({name: t.digest for name, t in sorted(taxonomies.items())}).encode())
+    return {"model": model_fingerprint(model), "pipeline": PIPELINE_VERSION,
+            "taxonomies": labels.hexdigest()[:16], "lexicons": lexicons.hexdigest()[:16]}
 
 
-def read_batch(batch: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool, workers: int
-               ) -> list[Outcome]:
-    """Read a batch, in worker processes when there are several."""
+_CHANGED = {"model": "model changed", "pipeline": "pipeline version changed", "taxonomies": "taxonomies changed",
+            "lexicons": "lexicons changed"}
+
+
+def _what_changed(before: dict | None, now: dict[str, str]) -> str:
+    if before is None:
+        return "made by an earlier version"
+    changed = [_CHANGED[key] for key in _CHANGED if before.get(key) != now.get(key)]
+    return ", ".join(changed) or "curation changed"
+
+
+class InputNotVisible(UserError, RuntimeError):
+    """The process reading a batch cannot see the input folder (a Dask worker on another machine)."""
+
+
+def read_batch(root: str, batch: list[Discovered], previous: dict[str, str], max_bytes: int, force: bool,
+               workers: int) -> list[Outcome]:
+    """Read a batch, in worker processes when there are several.
+
+    A process that cannot see the input folder at all fails the run: its files are not missing, the
+    process is in the wrong place (quarantining them as vanished would lose them silently).
+    """
+    if not Path(root).is_dir():
+        raise InputNotVisible(f"the input folder {root} is not visible on {socket.gethostname()} (pid {os.getpid()}): "
+                              "every Dask worker needs the input at the same path as the flow")
     if workers <= 1:
         return read_inputs(batch, previous, max_bytes=max_bytes, force=force)
     chunks = worker_pool.map_chunks(read_each, batch, workers, previous, max_bytes, force)

@@ -9,6 +9,7 @@ counts more. The taxonomy files say how (`pipeline/taxonomies/*.yaml`).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import defaultdict
@@ -64,6 +65,7 @@ class Taxonomy:
     labels: tuple[Label, ...]
     title: str = ""  # the heading of its report section
     what: str = ""  # what its labels are, for the data dictionary
+    digest: str = ""  # SHA-256 of the file: a changed taxonomy makes earlier label rows out of date
 
 
 @dataclass
@@ -87,16 +89,28 @@ class LabelResult:
 
 
 # --- loading ------------------------------------------------------------------------
-@lru_cache(maxsize=16)
 def load_taxonomy(path: Path) -> Taxonomy:
-    """One taxonomy file, validated; the message of a broken file names it and the problem."""
+    """One taxonomy file, validated; the message of a broken file names it and the problem.
+
+    Read again when the file changes (a served deployment lives for days while analysts edit taxonomies).
+    """
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise TaxonomyError(f"{path}: cannot read taxonomy: {error}") from error
+    return _load_taxonomy(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _load_taxonomy(path: Path, mtime_ns: int, size: int) -> Taxonomy:
     if not _TABLE_NAME.match(path.stem) or path.stem in _RESERVED:
         raise TaxonomyError(f"{path}: the file name is the table's name: lower-case letters, digits and _, "
                             f"not one of {', '.join(sorted(_RESERVED))}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise TaxonomyError(f"{path}: cannot read taxonomy: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("labels"), list):
         raise TaxonomyError(f"{path}: expected a mapping with a list under 'labels'")
@@ -120,7 +134,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
             negatives=_cues(entry.get("not") or [], 0.0, where),
         ))
     return Taxonomy(path.stem, float(threshold), tuple(labels), str(data.get("title") or path.stem),
-                    str(data.get("what") or path.stem.replace("_", " ")))
+                    str(data.get("what") or path.stem.replace("_", " ")), hashlib.sha256(raw).hexdigest())
 
 
 def _cues(values: object, weight: float, where: str) -> tuple[Cue, ...]:

@@ -106,8 +106,19 @@ def model_label_of(model: str) -> str:
     """The label of a model from its meta.json, without loading it (the flow's process may never need it)."""
     import json
 
+    meta = _meta_file(model)
+    return _label(json.loads(meta.read_text(encoding="utf-8"))) if meta else model_label(load_pipeline(model))
+
+
+def model_fingerprint(model: str) -> str:
+    """The label and a hash of meta.json: a model retrained under the same version is another model."""
+    import hashlib
+
+    meta = _meta_file(model)
+    digest = hashlib.sha256(meta.read_bytes()).hexdigest()[:12] if meta else "unknown"
+    return f"{model_label_of(model)}@{digest}"
+
+
+def _meta_file(model: str) -> Path | None:
     folder = Path(model) if Path(model).is_dir() else spacy.util.get_package_path(model)
-    for meta in (folder / "meta.json", *folder.glob("*/meta.json")):
-        if meta.exists():
-            return _label(json.loads(meta.read_text(encoding="utf-8")))
-    return model_label(load_pipeline(model))
+    return next((m for m in (folder / "meta.json", *folder.glob("*/meta.json")) if m.exists()), None)

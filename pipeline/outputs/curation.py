@@ -21,6 +21,7 @@ applies everywhere. An `ej entitet` verdict for the same entity in
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -51,6 +52,21 @@ class Curation:
     rules: list[dict] = field(default_factory=list)
     suppress_everywhere_after: int = DEFAULT_SUPPRESS_EVERYWHERE_AFTER
     sha256: str | None = None
+
+    def digest_for(self, doc_id: str) -> str:
+        """The rules that can change this document's rows (its own and every-document ones), as a hash:
+        another digest than its rows were made with means they are out of date."""
+        rules = [*self._by_document.get(EVERYWHERE, ()), *self._by_document.get(doc_id, ())]
+        if not rules:
+            return ""
+        return hashlib.sha256(json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+    @cached_property
+    def _by_document(self) -> dict[str, list[dict]]:
+        index: dict[str, list[dict]] = defaultdict(list)
+        for rule in self.rules:
+            index[rule["doc_id"]].append(rule)
+        return index
 
     def entity_rules(self, doc_id: str, label: str, normalized: str) -> list[dict]:
         return [r for r in self._by_target.get(("entities", label, normalized), ())

@@ -3,7 +3,7 @@
 Checks every part file against the schema module, that `doc_id` is unique in
 `documents`, that every other row references a document, that offsets lie
 inside the text, that no row is duplicated, and that each run accounts for its
-inputs (files = new + unchanged + duplicates + quarantined).
+inputs (files = new + reprocessed + unchanged + duplicates + quarantined).
 """
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ def check(processed: Path) -> Report:
     for name, key in keys.items():
         report.add(f"{name}: no duplicate rows ({key})", one(
             f"SELECT count(*) FROM (SELECT {key} FROM {name} GROUP BY ALL HAVING count(*) > 1)"))
-    report.add("runs: files = new + unchanged + duplicates + quarantined", one(
-        "SELECT count(*) FROM runs WHERE n_files <> n_new + n_unchanged + n_duplicates + n_quarantined"))
+    report.add("runs: files = new + reprocessed + unchanged + duplicates + quarantined", one(
+        "SELECT count(*) FROM runs "
+        "WHERE n_files <> n_new + n_reprocessed + n_unchanged + n_duplicates + n_quarantined"))
     report.add("files: every duplicate points at a document", one(
         "SELECT count(*) FROM files WHERE status IN ('document', 'duplicate') "
         "AND doc_id NOT IN (SELECT doc_id FROM documents)"))

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 
@@ -47,6 +48,7 @@ class OutputWriteError(UserError, RuntimeError):
 class OutputStore:
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._doc_ids_of: dict[Path, frozenset[str]] = {}
 
     # --- which tables ------------------------------------------------------------------
     def taxonomies(self) -> dict[str, dict[str, str]]:
@@ -116,31 +118,96 @@ class OutputStore:
             schema_part = folder / SCHEMA_PART
             if not schema_part.exists() or pq.read_schema(schema_part) != table.schema:
                 self._write_parquet(table.schema.empty_table(), schema_part)
+        upgraded = self._upgrade_parts()
+        if upgraded:
+            notes.append(f"added new columns (empty) to {upgraded} part files written by an earlier version")
         return notes
 
+    def _upgrade_parts(self) -> int:
+        """Parts an earlier version wrote lack the columns added since: rewrite them with those columns empty.
+
+        Only ever adds nullable columns; a part that differs otherwise is left for `kommunnlp check` to report.
+        """
+        rewritten: dict[str, pa.Table] = {}
+        originals: list[str] = []
+        for name, table in self.tables.items():
+            for part in self.parts(name):
+                if part.name == SCHEMA_PART:
+                    continue
+                schema = pq.read_schema(part)
+                if schema == table.schema:
+                    continue
+                missing = [f for f in table.schema if f.name not in schema.names]
+                if any(not f.nullable for f in missing) or any(f.name not in table.schema.names for f in schema):
+                    continue
+                data = pq.read_table(part)
+                for field in missing:
+                    data = data.append_column(field, pa.nulls(data.num_rows, field.type))
+                rewritten[f"{name}/{part.stem}~upgraded"] = data.select(table.schema.names).cast(table.schema)
+                originals.append(str(part.relative_to(self.root)))
+        if rewritten:
+            self._commit_parts("upgrade", rewritten, originals)
+        return len(rewritten)
+
     # --- writing -------------------------------------------------------------------
-    def commit(self, name: str, tables: dict[str, pa.Table], replace: tuple[str, ...] = ()) -> None:
+    def commit(self, name: str, tables: dict[str, pa.Table], replace: tuple[str, ...] = (),
+               drop_documents: frozenset[str] | set[str] = frozenset()) -> None:
         """Add one part file per non-empty table, all or nothing.
 
-        Tables named in `replace` lose their earlier parts in the same commit:
-        the marker lists them, so a killed commit is finished, never half done.
+        Tables named in `replace` lose their earlier parts in the same commit;
+        the rows of the documents in `drop_documents` (documents analysed again)
+        leave every document table in it too, by rewriting the parts that hold
+        them. The marker lists what goes, so a killed commit is finished, never
+        half done, and no reader ever sees a document twice.
         """
+        schemas = {table_name: table.schema for table_name, table in self.tables.items()}
+        for table_name, data in tables.items():
+            if data.num_rows and data.schema != schemas.get(table_name):
+                raise ValueError(f"{table_name}: data does not match the schema module")
+        parts = {f"{table_name}/{name}": data for table_name, data in tables.items() if data.num_rows}
+        removed = [str(p.relative_to(self.root)) for t in replace for p in self.parts(t) if p.name != SCHEMA_PART]
+        if drop_documents:
+            kept, dropped = self._without_documents(drop_documents)
+            parts.update(kept)
+            removed += dropped
+        if parts or removed:
+            self._commit_parts(name, parts, removed)
+
+    def _without_documents(self, doc_ids: set[str]) -> tuple[dict[str, pa.Table], list[str]]:
+        """Copies of the parts that hold rows of these documents, without those rows; and the parts they replace."""
+        wanted = pa.array(sorted(doc_ids), pa.string())
+        copies: dict[str, pa.Table] = {}
+        originals: list[str] = []
+        for name, table in self.tables.items():
+            if table.kind == "bookkeeping":
+                continue
+            for part in self.parts(name):
+                if part.name == SCHEMA_PART or not (self._documents_in(part) & doc_ids):
+                    continue
+                data = pq.read_table(part)
+                rest = data.filter(pc.invert(pc.is_in(data["doc_id"], value_set=wanted)))
+                if rest.num_rows:
+                    copies[f"{name}/{part.stem}~{len(originals)}"] = rest
+                originals.append(str(part.relative_to(self.root)))
+        return copies, originals
+
+    def _documents_in(self, part: Path) -> frozenset[str]:
+        """The doc_ids in a part file; parts never change once written, so this is read once per part."""
+        found = self._doc_ids_of.get(part)
+        if found is None:
+            found = self._doc_ids_of[part] = frozenset(pq.read_table(part, columns=["doc_id"])["doc_id"].to_pylist())
+        return found
+
+    def _commit_parts(self, name: str, parts: dict[str, pa.Table], removed: list[str]) -> None:
+        """Stage the parts (`table/file stem` → rows), mark the commit, move them in, remove `removed`."""
         pending = self.root / STAGING / name
-        replaced = [str(p.relative_to(self.root)) for t in replace for p in self.parts(t) if p.name != SCHEMA_PART]
-        schemas = {name: table.schema for name, table in self.tables.items()}
         try:
             shutil.rmtree(pending, ignore_errors=True)
-            for table_name, data in tables.items():
-                if data.num_rows == 0:
-                    continue
-                if data.schema != schemas.get(table_name):
-                    raise ValueError(f"{table_name}: data does not match the schema module")
-                target = pending / table_name / f"{name}.parquet"
+            for relative, data in parts.items():
+                target = pending / f"{relative}.parquet"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._write_parquet(data, target)
-            if not pending.exists() and not replaced:
-                return
-            self._write_json(pending / COMMITTED, {"committed": time.time(), "remove": replaced})
+            self._write_json(pending / COMMITTED, {"committed": time.time(), "remove": removed})
         except OSError as error:
             shutil.rmtree(pending, ignore_errors=True)
             raise OutputWriteError(f"could not write outputs to {self.root}: {error.strerror or error}. "

@@ -95,6 +95,9 @@ DOCUMENTS = Table(
         _c("source_format", pa.string(), "Input kind: txt, markdown, html or jsonl.", "markdown", False),
         _c("encoding", pa.string(), "Character encoding the file was decoded from.", "utf-8", False),
         _c("metadata_json", pa.string(), "Other metadata (front matter, JSONL fields) as JSON.", '{"author": "…"}'),
+        _c("fingerprint", pa.string(), "What made this document's rows: a hash of model, pipeline version, "
+           "taxonomies, lexicons and the curation rules for it (`runs.fingerprint_json` has the parts). A run "
+           "reprocesses documents whose fingerprint is not the current one.", "3f9a…"),
         *_PROVENANCE,
     ),
     kind="document"
@@ -217,7 +220,7 @@ QUARANTINE = Table(
 
 RUNS = Table(
     "runs",
-    "One row per completed run. n_files = n_new + n_unchanged + n_duplicates + n_quarantined.",
+    "One row per completed run. n_files = n_new + n_reprocessed + n_unchanged + n_duplicates + n_quarantined.",
     (
         _c("run_id", pa.string(), "Run id: UTC start time plus a random suffix.", "20261122T101500Z-3f2a", False),
         _c("started_at", pa.timestamp("us", tz="UTC"), "When the run started.", "2026-11-22 10:15:00+00", False),
@@ -225,12 +228,18 @@ RUNS = Table(
         _c("input_root", pa.string(), "The input folder as given.", "raw/examples", False),
         _c("n_files", pa.int64(), "Inputs seen (files, and JSONL lines counted one each).", "12", False),
         _c("n_new", pa.int64(), "Inputs that became new documents.", "9", False),
+        _c("n_reprocessed", pa.int64(), "Known documents analysed again: --force, or what makes their rows "
+           "changed (see `reprocessed_json`).", "0", False),
         _c("n_unchanged", pa.int64(), "Inputs unchanged since an earlier run.", "0", False),
         _c("n_duplicates", pa.int64(), "Inputs whose text is already a document.", "1", False),
         _c("n_quarantined", pa.int64(), "Inputs sent to `quarantine` or skipped.", "2", False),
         _c("languages_json", pa.string(), "Documents per language in this run, as JSON.", '{"sv": 8, "en": 1}'),
         _c("seconds", pa.float64(), "Wall time of the run.", "12.3", False),
         _c("curation_sha256", pa.string(), "SHA-256 of the curation file the run applied (null: none).", "ab12…"),
+        _c("fingerprint_json", pa.string(), "What made the run's rows: model, pipeline version, and digests of "
+           "the taxonomies, lexicons and curation, as JSON.", '{"model": "sv_kommunnlp_ner-0.2.0 …"}'),
+        _c("reprocessed_json", pa.string(), "Why documents were reprocessed: reason → count, as JSON.",
+           '{"model changed": 412}'),
         _c("pipeline_version", pa.string(), "kommunnlp version.", "0.1.0", False),
         _c("model", pa.string(), "spaCy pipeline used.", "kommunnlp_ner-0.1.0", False),
     ),

@@ -257,3 +257,24 @@ def save_records(records: list[dict], path: Path = CORPUS_FILE) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(body, encoding="utf-8")
     tmp.replace(path)
+
+
+def materialize_split(split: str, target: Path, shared: Path | None = None) -> tuple[Path, Path]:
+    """The documents of one split as files under target/docs (genre/file), and their gold in the annotation
+    guidelines' format as target/gold.jsonl: (input folder, gold file). Texts are rebuilt from ../shared."""
+    from pipeline.training.annotation import from_record, gold_lists
+
+    records = [r for r in load_records() if split in ("all", r["split"])]
+    documents = target / "docs"
+    written = materialize(records, documents, shared)
+    sources = find_sources([r["id"] for r in records], shared)
+    gold = target / "gold.jsonl"
+    with gold.open("w", encoding="utf-8") as out:
+        for record in records:
+            text = document_text(sources[record["id"]])
+            if text_sha256(text) != record["sha256"]:
+                raise ValueError(f"{record['id']}: the text in ../shared is not the text that was annotated")
+            lists = gold_lists(from_record(record), text)
+            doc = written[record["id"]].relative_to(documents).as_posix()
+            out.write(json.dumps({"doc": doc, **lists}, ensure_ascii=False) + "\n")
+    return documents, gold

@@ -52,9 +52,36 @@ def test_second_run_changes_nothing_but_runs_and_a_changed_file_is_processed_aga
     third = run(source, out)
     assert (third["new"], third["unchanged"]) == (1, n_files - 1)
 
-    forced = run(source, out, force=True)
-    assert forced["unchanged"] == 0
-    assert forced["duplicates"] == forced["files"] - forced["quarantined"]  # every text is known already
+
+def test_force_analyses_every_document_again_and_rewrites_its_rows(tmp_path):
+    out = tmp_path / "out"
+    first = run(EXAMPLES, out)
+    before = row_counts(out)
+    forced = run(EXAMPLES, out, force=True)
+    assert (forced["new"], forced["reprocessed"], forced["unchanged"]) == (0, first["new"], 0)
+    assert forced["reprocessed_because"] == {"--force": first["new"]}
+    assert {k: v for k, v in row_counts(out).items() if k not in ("runs", "files", "quarantine")} == {
+        k: v for k, v in before.items() if k not in ("runs", "files", "quarantine")}  # replaced, not added
+    for table in ("documents", "entities", "person_roles"):  # every row is the forced run's now
+        assert sql(out, f"SELECT DISTINCT run_id FROM {table}") == [(forced["run_id"],)]
+    assert sql(out, COUNTS)[-1] == (forced["files"], 0, 0, 0, forced["quarantined"])
+
+
+def test_documents_made_by_other_taxonomies_are_analysed_again_and_the_summary_says_why(tmp_path):
+    from pipeline.resources import TAXONOMY_DIR
+
+    taxonomies = tmp_path / "taxonomies"
+    shutil.copytree(TAXONOMY_DIR, taxonomies)
+    out = tmp_path / "out"
+    first = run(EXAMPLES, out, taxonomies=str(taxonomies))
+    assert run(EXAMPLES, out, taxonomies=str(taxonomies))["reprocessed"] == 0
+    methods = taxonomies / "dialogue_methods.yaml"
+    methods.write_text(methods.read_text(encoding="utf-8").replace("trygghetsvandring, ", ""), encoding="utf-8")
+    again = run(EXAMPLES, out, taxonomies=str(taxonomies))
+    assert (again["new"], again["reprocessed"]) == (0, first["new"])
+    assert again["reprocessed_because"] == {"taxonomies changed": first["new"]}
+    assert sql(out, "SELECT count(*) FROM documents")[0][0] == first["new"]
+    assert sql(out, "SELECT count(*) FROM documents WHERE fingerprint IS NULL")[0][0] == 0
 
 
 def test_same_text_under_two_paths_is_one_document_and_a_recorded_duplicate(tmp_path):

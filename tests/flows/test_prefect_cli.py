@@ -48,8 +48,8 @@ def prefect_server(tmp_path):
 
 
 def prefect(env: dict, *args: str, cwd: Path | None = None) -> str:
-    done = subprocess.run([PREFECT, "--no-prompt", *args], env={**env, "COLUMNS": "300"}, capture_output=True, text=True, timeout=180,
-                          cwd=cwd)
+    done = subprocess.run([PREFECT, "--no-prompt", *args], env={**env, "COLUMNS": "300"}, capture_output=True,
+                          text=True, timeout=180, cwd=cwd)
     output = done.stdout + done.stderr
     assert done.returncode == 0, f"prefect {' '.join(args)} failed:\n{output[-3000:]}"
     assert "422" not in output and "Unprocessable" not in output, output[-3000:]

@@ -91,7 +91,10 @@ def test_a_triggered_run_of_the_served_deployment_produces_the_tables(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_real_dask_cluster_gives_the_same_rows_as_a_local_run(tmp_path, dev_corpus):
+def test_a_real_dask_cluster_gives_the_same_rows_as_a_local_run(tmp_path, dev_corpus, monkeypatch):
+    """The input given as a relative path, and workers whose working directory is elsewhere."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = _env()
@@ -101,7 +104,8 @@ def test_a_real_dask_cluster_gives_the_same_rows_as_a_local_run(tmp_path, dev_co
                                  stderr=subprocess.DEVNULL)
     workers = [
         subprocess.Popen([os.path.join(bin_dir, "dask"), "worker", address, "--nthreads", "1", "--no-dashboard",
-                          "--host", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          "--host", "127.0.0.1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         cwd=elsewhere)
         for _ in range(2)
     ]
     try:
@@ -115,13 +119,24 @@ def test_a_real_dask_cluster_gives_the_same_rows_as_a_local_run(tmp_path, dev_co
         from flows.ingest import ingest_flow
 
         dask_flow = ingest_flow.with_options(task_runner=DaskTaskRunner(address=address))
-        dask_flow(input_dir=str(dev_corpus), output_dir=str(tmp_path / "dask"), batch_size=8, analysis_window=4)
+        monkeypatch.chdir(dev_corpus.parent)
+        summary = dask_flow(input_dir=dev_corpus.name, output_dir="dask", batch_size=8, analysis_window=4)
+        assert summary["quarantined"] == 0
     finally:
         for process in (*workers, scheduler):
             process.terminate()
         for process in (*workers, scheduler):
             process.wait(timeout=30)
-    assert _rows(tmp_path / "local") == _rows(tmp_path / "dask")
+    assert _rows(tmp_path / "local") == _rows(dev_corpus.parent / "dask")
+
+
+def test_a_reader_that_cannot_see_the_input_fails_naming_the_folder_and_the_machine(tmp_path):
+    import socket
+
+    from pipeline.runs import InputNotVisible, read_batch
+
+    with pytest.raises(InputNotVisible, match=f"{tmp_path / 'gone'}.*{socket.gethostname()}"):
+        read_batch(str(tmp_path / "gone"), [], {}, 1000, False, 1)
 
 
 @pytest.mark.slow

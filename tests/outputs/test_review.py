@@ -7,6 +7,7 @@ import subprocess
 import zipfile
 
 import pytest
+import yaml
 from conftest import EXAMPLES, run, sql
 from openpyxl import load_workbook
 
@@ -70,6 +71,16 @@ def test_export_import_and_the_next_run_applies_the_verdicts(processed, tmp_path
                                       f"normalized = '{municipality['normalized']}'")
     again = {r["review_id"] for r in _rows(load_workbook(_export(out, tmp_path))[ENTITY_SHEET])}
     assert not again & {person["review_id"], org["review_id"], municipality["review_id"]}
+
+    # an analyst takes the suppression back: the document is analysed again and the row comes back
+    curation = out / "curation.yaml"
+    rules = yaml.safe_load(curation.read_text(encoding="utf-8"))
+    rules["rules"] = [rule for rule in rules["rules"] if rule["action"] != "suppress"]
+    curation.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    back = run(corpus, out)
+    assert back["reprocessed_because"] == {"curation changed": 1}
+    assert sql(out, f"SELECT count(*) FROM entities WHERE {doc(person)} AND normalized = "
+                    f"'{person['normalized']}' AND label = 'PERSON'")[0][0] >= 1
 
 
 def test_an_invalid_workbook_imports_nothing_and_names_sheet_and_rows(processed, tmp_path):
