@@ -64,8 +64,12 @@ def ingest_flow(
     """
     options = RunOptions(input_dir, output_dir, model, force, workers, batch_size, max_bytes, wait_seconds,
                          taxonomies)
-    job = Run(options, get_run_logger())
-    with job.store.locked(wait_seconds):
+    logger = get_run_logger()
+    job = Run(options, logger)
+    flow_run = FlowRunContext.get().flow_run
+    with job.store.locked(wait_seconds, run_id=job.summary.run_id, flow_run_id=str(flow_run.id)) as killed:
+        if killed:
+            mark_crashed(killed, logger)
         batches = job.start()
         try:
             with _progress(show_progress, sum(len(b) for b in batches)) as advance:
@@ -79,6 +83,29 @@ def ingest_flow(
     if strict and result["quarantined"]:
         raise StrictModeError(f"{result['quarantined']} inputs quarantined (--strict)")
     return result
+
+
+def mark_crashed(holder: dict, logger) -> None:
+    """The run that held the output folder was killed (its lock record was left behind): say so, and mark its
+    flow run Crashed in Prefect, which cannot notice by itself when heartbeats are off."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect.states import Crashed
+
+    logger.warning("the previous run %s (pid %s on %s, since %s) was killed before it finished; its complete "
+                   "batches are kept and this run does the rest", holder.get("run_id"), holder.get("pid"),
+                   holder.get("host"), holder.get("since"))
+    if not holder.get("flow_run_id"):
+        return
+    with get_client(sync_client=True) as client:
+        try:
+            flow_run = client.read_flow_run(holder["flow_run_id"])
+        except ObjectNotFound:  # recorded by another Prefect server
+            return
+        if flow_run.state is not None and not flow_run.state.is_final():
+            client.set_flow_run_state(flow_run.id, Crashed(message=f"process {holder.get('pid')} on "
+                                                                  f"{holder.get('host')} ended without finishing "
+                                                                  "(found by the next run)"), force=True)
 
 
 def _pipelined(job: Run, batches: list[list[Discovered]], analysis_window: int):

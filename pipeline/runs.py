@@ -373,7 +373,10 @@ def known_for(batch: list[Discovered], previous: dict[str, str]) -> dict[str, st
 def run(options: RunOptions, logger: logging.Logger | None = None) -> dict:
     """A whole run in this process, batch after batch, without Prefect; returns the run's summary."""
     job = Run(options, logger)
-    with job.store.locked(options.wait_seconds):
+    with job.store.locked(options.wait_seconds, run_id=job.summary.run_id) as killed:
+        if killed:
+            job.log.warning("the previous run %s (pid %s) was killed before it finished", killed.get("run_id"),
+                            killed.get("pid"))
         try:
             for number, batch in enumerate(job.start(), 1):
                 settled = job.settle(job.read(batch))

@@ -71,8 +71,13 @@ class OutputStore:
 
     # --- locking -----------------------------------------------------------------
     @contextmanager
-    def locked(self, wait_seconds: float = 0.0) -> Iterator[None]:
-        """Hold the folder for one run; a second run waits up to wait_seconds, then refuses."""
+    def locked(self, wait_seconds: float = 0.0, **holder: str | None) -> Iterator[dict | None]:
+        """Hold the folder for one run; a second run waits up to wait_seconds, then refuses.
+
+        The lock file says who holds it (pid, host, and what the caller adds: run id, flow run id). It
+        is removed when the holder ends; finding one left behind means its holder was killed, and the
+        block gets that holder's record (None otherwise) so the caller can say the run crashed.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.root / LOCK_FILE))
         try:
@@ -80,19 +85,25 @@ class OutputStore:
         except Timeout:
             raise OutputLocked(self._lock_message()) from None
         try:
+            killed = self._holder()
             self._write_json(self.root / LOCK_INFO, {"pid": os.getpid(), "host": socket.gethostname(),
-                                                      "since": time.strftime("%Y-%m-%d %H:%M:%S")})
-            yield
+                                                      "since": time.strftime("%Y-%m-%d %H:%M:%S"), **holder})
+            yield killed
         finally:
             (self.root / LOCK_INFO).unlink(missing_ok=True)
             lock.release()
 
-    def _lock_message(self) -> str:
+    def _holder(self) -> dict | None:
         try:
-            info = json.loads((self.root / LOCK_INFO).read_text())
-            holder = f" (pid {info['pid']} on {info['host']}, since {info['since']})"
-        except (OSError, ValueError, KeyError):
-            holder = ""
+            return json.loads((self.root / LOCK_INFO).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _lock_message(self) -> str:
+        info = self._holder() or {}
+        holder = f" (pid {info['pid']} on {info['host']}, since {info['since']}" if "pid" in info else ""
+        if holder:
+            holder += f", run {info['run_id']})" if info.get("run_id") else ")"
         return (f"another kommunnlp run is writing to {self.root}{holder}. "
                 "Wait for it to finish, or pass --wait SECONDS to queue behind it.")
 

@@ -110,3 +110,22 @@ def test_a_failing_write_is_a_clear_error_and_earlier_outputs_stay_intact(tmp_pa
     assert _snapshot(out) == before
     for name in TABLES:
         assert not list((out / name).glob(".*.tmp"))
+
+
+@pytest.mark.slow
+def test_a_killed_run_is_marked_crashed_by_the_next_one_and_the_lock_file_names_it(tmp_path, dev_corpus):
+    import json
+
+    from prefect.client.orchestration import get_client
+
+    out = tmp_path / "out"
+    kill_after_batch(["run", str(dev_corpus), "--output", str(out), "--batch-size", "3"], 2, 0.0)
+    holder = json.loads((out / ".kommunnlp.lock.json").read_text())
+    assert holder["run_id"] and holder["flow_run_id"]  # the lock file says which run held the folder
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(holder["flow_run_id"]).state.name == "Running"  # Prefect cannot tell
+    run(dev_corpus, out, batch_size=3)
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(holder["flow_run_id"]).state
+    assert state.name == "Crashed" and "found by the next run" in state.message
+    assert not (out / ".kommunnlp.lock.json").exists()
