@@ -104,9 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--processed", default="processed", help="output folder (default: processed)")
     check.set_defaults(handler=cmd_check)
 
-    report = sub.add_parser("report", help="write a self-contained HTML report of a run")
+    report = sub.add_parser("report", help="write a self-contained HTML report of the outputs (or of one run)")
     report.add_argument("--processed", default="processed", help="output folder (default: processed)")
-    report.add_argument("--run", help="run id (default: the latest run)")
+    report.add_argument("--run", help="only what this run wrote (default: the outputs as a whole, with the latest "
+                                      "run as a section)")
+    report.add_argument("--max-documents", type=int, default=200, metavar="N",
+                        help="documents shown with their text (default 200; 0: all)")
     report.add_argument("--out", default="report.html", help="HTML file to write (default: report.html)")
     report.set_defaults(handler=cmd_report)
 
@@ -162,7 +165,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     try:
-        page = pipeline.report(args.processed, args.run)
+        page = pipeline.report(args.processed, args.run, args.max_documents)
     except ValueError as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED

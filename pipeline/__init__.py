@@ -100,13 +100,13 @@ def import_review(workbooks: list[str], processed: str = "processed", reviewer: 
         return import_workbooks(store, [Path(w) for w in workbooks], reviewer)
 
 
-def report(processed: str = "processed", run_id: str | None = None) -> str:
-    """A self-contained HTML page of the outputs."""
+def report(processed: str = "processed", run_id: str | None = None, max_documents: int = 200) -> str:
+    """A self-contained HTML page of the outputs as a whole (or of one run); max_documents 0: all documents."""
     from pathlib import Path
 
     from pipeline.outputs.report import render_report
 
-    return render_report(Path(processed), run_id)
+    return render_report(Path(processed), run_id, max_documents)
 
 
 def evaluate(gold: str, processed: str = "processed"):

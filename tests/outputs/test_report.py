@@ -8,8 +8,8 @@ from conftest import EXAMPLES, run
 
 from flows.cli import main
 
-SECTIONS = ("counts", "languages", "quarantine", "top-entities", "dialogue_methods", "cooperation_themes",
-            "documents")
+SECTIONS = ("counts", "latest-run", "languages", "quarantine", "top-entities", "dialogue_methods",
+            "cooperation_themes", "documents")
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +53,27 @@ def test_report_for_an_unknown_run_is_a_clear_error(tmp_path, capsys):
     run(EXAMPLES, out)
     assert main(["report", "--processed", str(out), "--run", "nope", "--out", str(tmp_path / "r.html")]) == 1
     assert "no run 'nope'" in capsys.readouterr().err
+
+
+def test_the_default_report_covers_the_outputs_after_a_run_that_found_nothing_new(tmp_path):
+    out = tmp_path / "processed"
+    run(EXAMPLES, out)
+    run(EXAMPLES, out)  # a scheduled run over unchanged input
+    page = tmp_path / "r.html"
+    assert main(["report", "--processed", str(out), "--out", str(page), "--max-documents", "2"]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "Inget att visa" not in text.split("id='languages'")[1].split("id='quarantine'")[0]
+    assert "Sundsvall" in text and "Medborgarbudget" in text  # entities and the labels' Swedish names
+    assert "Visar de första 2 av 6 dokument" in text and "--max-documents 0" in text
+    assert "Dialogmetoder" in text and "Samarbetsteman" in text
+    assert main(["report", "--processed", str(out), "--out", str(page)]) == 0
+    assert "Visar de första" not in page.read_text(encoding="utf-8")
+
+
+def test_long_names_fit_their_chart():
+    from pipeline.outputs.report import _bars
+
+    name = "Myndigheten för familjerätt och föräldraskapsstöd och ännu längre namn"
+    svg = _bars([(name, 3), ("Umeå", 1)])
+    width = int(svg.split("width='")[1].split("'")[0])
+    assert width > 7 * 40 and f"<title>{name}: 3</title>" in svg and "…" in svg
