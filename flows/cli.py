@@ -127,10 +127,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="build/bench/results.json", help="JSON file for the figures")
     bench.set_defaults(handler=cmd_bench)
 
-    evaluate = sub.add_parser("evaluate", help="score the outputs against a gold file")
-    evaluate.add_argument("--gold", required=True, help="gold JSON Lines file (see the annotation guidelines)")
-    evaluate.add_argument("--processed", default="processed", help="output folder (default: processed)")
+    evaluate = sub.add_parser(
+        "evaluate", help="score the pipeline: by default on the dev set and the team's test split (needs ../shared)",
+        description="Without --gold: run the pipeline over the evaluation sets (needs ../shared) and score them; "
+                    "with --gold and --processed: score existing outputs; with --iob2: span-level F1 of the full "
+                    "pipeline and of its bare model on an IOB2 file such as UNER Swedish-Talbanken test.")
+    evaluate.add_argument("--gold", help="gold JSON Lines file (see the annotation guidelines)")
+    evaluate.add_argument("--processed", default="processed", help="output folder to score with --gold")
+    evaluate.add_argument("--sets", nargs="+", choices=["dev", "test", "corpus-dev"], default=["dev", "test"],
+                          help="evaluation sets to run (default: dev test)")
+    evaluate.add_argument("--iob2", metavar="FILE", help="also score the full pipeline on this IOB2 file")
+    evaluate.add_argument("--model", help="spaCy model package or folder (default as for run)")
+    evaluate.add_argument("--workers", type=int, default=1, help="processes for the runs (default 1)")
     evaluate.add_argument("--misses", action="store_true", help="list every miss and extra")
+    evaluate.add_argument("--per-label", action="store_true", help="precision and recall of every label")
     evaluate.add_argument("--json", action="store_true", help="print the scores as JSON")
     evaluate.set_defaults(handler=cmd_evaluate)
     return parser
@@ -238,14 +248,44 @@ def cmd_review_import(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pipeline.outputs import benchmarks, iob2
     from pipeline.outputs.evaluate import as_json, format_scores
 
-    if not Path(args.gold).is_file():
-        print(f"kommunnlp: gold file not found: {args.gold}", file=sys.stderr)
+    if args.gold:
+        if not Path(args.gold).is_file():
+            print(f"kommunnlp: gold file not found: {args.gold}", file=sys.stderr)
+            return EXIT_USAGE
+        scores = pipeline.evaluate(args.gold, args.processed)
+        print(json.dumps(as_json(scores), indent=2) if args.json else
+              format_scores(scores, misses=args.misses, per_label=args.per_label))
+        return EXIT_OK
+    from pipeline.resources import shared_dir
+
+    if not shared_dir().is_dir():
+        print(f"kommunnlp: the evaluation sets need the shared data ({shared_dir()}); "
+              "or score outputs with --gold FILE --processed DIR", file=sys.stderr)
         return EXIT_USAGE
-    scores = pipeline.evaluate(args.gold, args.processed)
-    print(json.dumps(as_json(scores), indent=2) if args.json else format_scores(scores, misses=args.misses))
+    results = benchmarks.evaluate_sets(args.sets, args.model, args.workers, progress=_to_stderr)
+    languages = benchmarks.short_text_languages()
+    benchmark = iob2.evaluate_iob2(Path(args.iob2), args.model) if args.iob2 else None
+    if args.json:
+        print(json.dumps({**{name: as_json(s) for name, s in results.items()},
+                          "short_text_language": as_json({"accuracy": languages})["accuracy"],
+                          **({"iob2": iob2.as_json(benchmark)} if benchmark else {})}, indent=2))
+        return EXIT_OK
+    print(benchmarks.format_sets(results))
+    print(f"{'language, short texts':<22}{languages.recall:>26.3f}  ({languages.tp}/{languages.tp + languages.fn} "
+          "press releases under 600 characters)")
+    for name, scores in results.items():
+        if args.per_label or args.misses:
+            print(f"\n{name}:\n{format_scores(scores, misses=args.misses, per_label=args.per_label)}")
+    if benchmark:
+        print("\n" + iob2.format_iob2(Path(args.iob2), benchmark))
     return EXIT_OK
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -237,7 +237,8 @@ class Run:
 
     def start(self) -> list[list[Discovered]]:
         """Recover what a killed run left, record the taxonomies, discover the input; returns the batches."""
-        self.store.add_taxonomies({name: {"what": t.what, "title": t.title, "labels": {lab.id: lab.name for lab in t.labels}}
+        self.store.add_taxonomies({name: {"what": t.what, "title": t.title,
+                                          "labels": {label.id: label.name for label in t.labels}}
                                    for name, t in self.taxonomies.items()})
         self.summary.notes = self.store.prepare()
         for note in self.summary.notes:

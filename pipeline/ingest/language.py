@@ -1,13 +1,20 @@
-"""Language identification with langdetect, made deterministic.
+"""Language identification: langdetect for running text, py3langid for short texts.
 
 langdetect is probabilistic; a fixed seed makes the same text give the same
-answer on every run, which idempotent re-runs depend on.
+answer on every run, which idempotent re-runs depend on. On a headline or a
+one-line notice it guesses Danish, Norwegian or German for Swedish about one
+time in forty; texts under SHORT_TEXT_CHARS go to py3langid (langid.py, a
+model made for short texts such as tweets), choosing only among the languages
+in `data/languages.yaml`. Measured over the 2,245 press releases under 600
+characters (all Swedish): langdetect 97.6 %, py3langid restricted 99.7 %;
+`kommunnlp evaluate` prints it.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from langdetect import DetectorFactory, LangDetectException, detector_factory
 from langdetect.detector_factory import init_factory
@@ -35,6 +42,8 @@ SAMPLE_CHARS = 500
 # about 20 of the shortest notices (as many turn right as wrong); it costs half, which matters at
 # 8,000 documents a run.
 TRIALS = 1
+# Below this many characters a text is short: langdetect's n-gram walk has too little to go on.
+SHORT_TEXT_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,11 @@ class LanguageGuess:
 
 def detect_language(text: str) -> LanguageGuess:
     """Main language of a text as an ISO 639-1 code, or `und` when it has no letters to go on."""
+    if not any(c.isalpha() for c in text[:SAMPLE_CHARS]):
+        return LanguageGuess(UNDETERMINED, 0.0)
+    if len(text) < SHORT_TEXT_CHARS:
+        code, probability = _short_text_identifier().classify(text)
+        return LanguageGuess(code, round(float(probability), 4))
     _ensure_profiles()
     try:
         detector = detector_factory._factory.create()
@@ -59,3 +73,17 @@ def detect_language(text: str) -> LanguageGuess:
         return LanguageGuess(UNDETERMINED, 0.0)
     code = best.lang.split("-")[0]
     return LanguageGuess(code, round(float(best.prob), 4))
+
+
+@lru_cache(maxsize=1)
+def _short_text_identifier():
+    """py3langid's model restricted to the languages of `data/languages.yaml` (loaded once per process)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from pipeline.nlp.lexicons import read_yaml
+    from pipeline.resources import DATA_DIR
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages([str(code) for code in read_yaml(DATA_DIR / "languages.yaml",
+                                                              "languages file")["short_text_languages"]])
+    return identifier

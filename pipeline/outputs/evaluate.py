@@ -80,9 +80,15 @@ def evaluate(gold_path: Path, processed: Path) -> dict[str, Score]:
             match_entity_lists(scores[label], item["doc"], item.get(key, []), predicted)
         match_role_lists(scores["person_roles"], item["doc"], item, roles.get(doc_id, []))
         for key in labels:
-            match_labels(
-                scores[key], item["doc"], set(item.get(key, [])), {r["label"] for r in labels[key].get(doc_id, [])}
-            )
+            gold_labels, found = set(item.get(key, [])), {r["label"] for r in labels[key].get(doc_id, [])}
+            match_labels(scores[key], item["doc"], gold_labels, found)
+            for label in gold_labels | found:  # per label: which ones carry the errors
+                match_labels(scores[f"{key} · {label}"], item["doc"], gold_labels & {label}, found & {label})
+            if item.get("language", "sv") == "sv" and not gold_labels:  # documents that describe none
+                none = scores[f"{key} · none in gold"]
+                none.tp, none.fp = none.tp + (not found), none.fp + bool(found)
+                if found:
+                    none.misses.append(f"{item['doc']}: {', '.join(sorted(found))}")
     return dict(scores)
 
 
@@ -174,14 +180,25 @@ def match_labels(score: Score, doc: str, gold: set[str], predicted: set[str]) ->
     score.misses.extend(f"{doc}: missed {label}" for label in sorted(gold - predicted))
 
 
-def format_scores(scores: dict[str, Score], misses: bool = False) -> str:
-    lines = [f"{'':<20}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
-    label_keys = [k for k in scores if k not in (*ENTITY_KEYS, "person_roles", "language")]
+def format_scores(scores: dict[str, Score], misses: bool = False, per_label: bool = False) -> str:
+    """The table `kommunnlp evaluate` prints: entities, roles, each label table (micro), language accuracy;
+    with per_label, each label's P/R, and how many documents whose gold has no label got one."""
+    lines = [f"{'':<28}{'P':>7}{'R':>7}{'F1':>7}{'TP':>6}{'FP':>6}{'FN':>6}"]
+    label_keys = [k for k in scores if k not in (*ENTITY_KEYS, "person_roles", "language") and " · " not in k]
     for key in ("MUNICIPALITY", "PERSON", "ORGANISATION", "person_roles", *label_keys):
         s = scores.get(key, Score())
-        lines.append(f"{key:<20}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+        lines.append(f"{key:<28}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+        none = scores.get(f"{key} · none in gold")
+        if none is not None and none.tp + none.fp:
+            lines.append(f"{'  false-positive rate':<28}{none.fp / (none.tp + none.fp):>7.3f}  ({none.fp} of "
+                         f"{none.tp + none.fp} documents whose gold has none got one)")
+        if per_label:
+            for label in sorted(k for k in scores if k.startswith(f"{key} · ") and not k.endswith("none in gold")):
+                s = scores[label]
+                lines.append(f"{'  ' + label.split(' · ')[1]:<28}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
+                             f"{s.tp:>6}{s.fp:>6}{s.fn:>6}")
     language = scores.get("language", Score())
-    lines.append(f"{'language accuracy':<20}{language.recall:>7.3f}  ({language.tp}/{language.tp + language.fn})")
+    lines.append(f"{'language accuracy':<28}{language.recall:>7.3f}  ({language.tp}/{language.tp + language.fn})")
     if misses:
         for key, s in scores.items():
             for miss in s.misses:

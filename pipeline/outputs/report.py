@@ -109,9 +109,8 @@ def _quarantine(rows, run_id: str | None) -> str:
     if run_id:
         found = rows("SELECT source_path, stage, reason FROM quarantine WHERE run_id = ? ORDER BY 1", run_id)
     else:
-        found = rows("SELECT q.source_path, q.stage, q.reason FROM quarantine q JOIN ("
-                     "SELECT source_path, max(run_id) AS run_id FROM files GROUP BY 1) latest USING (source_path, run_id) "
-                     "ORDER BY 1")
+        found = rows("SELECT q.source_path, q.stage, q.reason FROM quarantine q JOIN (SELECT source_path, "
+                     "max(run_id) AS run_id FROM files GROUP BY 1) latest USING (source_path, run_id) ORDER BY 1")
     return _table(["fil", "steg", "orsak"], found, empty="Inga filer i karantän.")
 
 
