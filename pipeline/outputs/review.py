@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
@@ -31,6 +32,15 @@ from pipeline.store.folder import OutputStore
 from pipeline.store.schemas import ENTITY_LABELS, to_arrow
 
 VERDICTS = ("rätt", "fel typ", "ej entitet", "fel avgränsning", "osäker")
+# What a reviewer reads in the header row; the import goes by the hidden key row above it (the column
+# keys below), so a workbook reads back whatever its headers say, or whatever language they are in.
+HEADERS = {"review_id": "id", "title": "rubrik", "source_path": "fil", "label": "typ", "text": "text",
+           "normalized": "normaliserat namn", "kb_id": "kb-id", "score": "säkerhet", "source": "funnen av",
+           "context": "sammanhang", "person": "person", "role": "roll", "party": "parti", "org": "organisation",
+           "evidence": "belägg", "verdict": "omdöme", "corrected_label": "rätt typ",
+           "corrected_normalized": "rätt namn", "comment": "kommentar"}
+KEY_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3
+REVIEW_ID = re.compile(r"^[ER]-[0-9a-f]{12}$")
 NEEDS_LABEL = {"fel typ"}
 ENTITY_SHEET, ROLE_SHEET, HELP_SHEET = "Entiteter", "Roller", "Instruktioner"
 REVIEWER_COLUMNS = ("verdict", "corrected_label", "corrected_normalized", "comment")
@@ -38,9 +48,11 @@ ENTITY_COLUMNS = ("review_id", "title", "source_path", "label", "text", "normali
                   "context", *REVIEWER_COLUMNS)
 ROLE_COLUMNS = ("review_id", "title", "source_path", "person", "role", "party", "org", "score", "evidence",
                 *REVIEWER_COLUMNS)
-WIDTHS = {"review_id": 16, "title": 30, "source_path": 28, "context": 70, "evidence": 70, "text": 22,
-          "normalized": 24, "role": 28, "person": 22, "comment": 30, "corrected_normalized": 24,
-          "corrected_label": 16, "verdict": 16}
+# Column widths (characters) that together fit a landscape A4 page: the long texts wrap in theirs.
+WIDTHS = {"review_id": 11, "title": 22, "source_path": 18, "label": 13, "text": 16, "normalized": 18, "kb_id": 7,
+          "score": 7, "source": 11, "context": 46, "evidence": 46, "person": 16, "role": 20, "party": 5, "org": 16,
+          "verdict": 12, "corrected_label": 13, "corrected_normalized": 16, "comment": 18}
+WRAPPED = ("title", "context", "evidence", "text", "normalized", "role", "org", "source_path")
 LOW_SCORE = 0.7
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Limits for untrusted workbooks.
@@ -50,20 +62,24 @@ MAX_COMPRESSION_RATIO = 100
 MAX_ROWS = 100_000
 INSTRUCTIONS = [
     ("Så granskar du", ""),
-    ("1.", "Gå igenom raderna i bladen Entiteter och Roller. De osäkraste (lägst score) står först."),
-    ("2.", "Välj ett omdöme i kolumnen verdict. Lämna raden tom om du inte hunnit granska den."),
-    ("3.", "Spara arbetsboken och lämna den till analytikern, som läser in den med "
-           "`kommunnlp review import`."),
+    ("1.", "Gå igenom raderna i bladen Entiteter och Roller. De osäkraste (lägst säkerhet) står först."),
+    ("2.", "Välj ett omdöme i kolumnen omdöme. Lämna raden tom om du inte hunnit granska den."),
+    ("3.", "Spara arbetsboken och lämna den till analytikern, som läser in den med kommunnlp review import."),
     ("", ""),
     ("Omdöme", "Betydelse"),
-    ("rätt", "Entiteten (eller rollen) är rätt funnen, rätt typ och rätt normaliserad."),
-    ("fel typ", "Det är en entitet men av en annan typ. Välj rätt typ i corrected_label."),
-    ("ej entitet", "Det är ingen entitet alls (menyord, vanligt ord, webbadress …). Den tas bort i nästa körning."),
-    ("fel avgränsning", "Rätt sak men fel ord med. Skriv det rätta namnet i corrected_normalized."),
-    ("osäker", "Du vet inte. Raden kommer med i nästa granskning igen."),
+    ("rätt", "Rätt funnen, rätt typ och rätt normaliserat namn (eller rätt roll)."),
+    ("fel typ", "En entitet, men av en annan typ: välj rätt typ i kolumnen rätt typ."),
+    ("ej entitet", "Ingen entitet alls (menyord, vanligt ord, webbadress …): tas bort i nästa körning."),
+    ("fel avgränsning", "Rätt sak men fel ord med: skriv det rätta namnet i rätt namn (annars tas raden bort)."),
+    ("osäker", "Du vet inte: raden kommer med i nästa granskning igen."),
     ("", ""),
-    ("corrected_normalized", "Valfritt: det rätta normaliserade namnet (t.ex. hela namnet på en organisation)."),
-    ("comment", "Valfritt: en kommentar till analytikern."),
+    ("Bladet Roller", "Omdömet gäller rollen: ej entitet tar bort rollen, rätt namn byter den mot det du skriver."),
+    ("fel typ på Roller", "Personen är ingen person. Med rätt typ ORGANISATION (eller LOCATION) tas rollen bort och "
+                          "namnet blir en organisation (plats) i det dokumentet; utan rätt typ tas bara rollen bort."),
+    ("", ""),
+    ("rätt namn", "Valfritt: det rätta normaliserade namnet (t.ex. hela namnet på en organisation)."),
+    ("kommentar", "Valfritt: en kommentar till analytikern."),
+    ("säkerhet", "Hur säker körningen var (0–1); under 0,7 är cellen färgad."),
 ]
 
 
@@ -140,13 +156,7 @@ def export_workbook(store: OutputStore, out_dir: Path, **filters) -> tuple[Path,
     workbook = Workbook()
     _fill_sheet(workbook.active, ENTITY_SHEET, ENTITY_COLUMNS, entities)
     _fill_sheet(workbook.create_sheet(ROLE_SHEET), ROLE_SHEET, ROLE_COLUMNS, roles)
-    help_sheet = workbook.create_sheet(HELP_SHEET)
-    for row in INSTRUCTIONS:
-        help_sheet.append([v for v in row])
-    help_sheet.column_dimensions["A"].width = 24
-    help_sheet.column_dimensions["B"].width = 100
-    for cell in ("A1", "A6", "B6"):
-        help_sheet[cell].font = Font(bold=True)
+    _fill_help(workbook.create_sheet(HELP_SHEET))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"granskning-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.xlsx"
     tmp = path.with_name(f".{path.name}.tmp")
@@ -156,41 +166,77 @@ def export_workbook(store: OutputStore, out_dir: Path, **filters) -> tuple[Path,
 
 
 def _fill_sheet(sheet, title: str, columns: tuple[str, ...], items: list[dict]) -> None:
+    """A sheet a reviewer can read on screen and on paper: a hidden row of column keys for the import, Swedish
+    headers, wrapped long texts with rows tall enough for them, landscape pages as wide as the sheet."""
     sheet.title = title
     sheet.append(list(columns))
-    for cell in sheet[1]:
+    sheet.append([HEADERS[c] for c in columns])
+    sheet.row_dimensions[KEY_ROW].hidden = True
+    for cell in sheet[HEADER_ROW]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     for item in items:
         sheet.append([item.get(c) for c in columns])
     for index, column in enumerate(columns, 1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = WIDTHS.get(column, 12)
-        if column in ("context", "evidence", "title"):
-            for cell in sheet[letter][1:]:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-    last = max(len(items) + 1, 2)
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(column, 12)
+    for row in sheet.iter_rows(min_row=FIRST_ROW):
+        lines = 1
+        for column, cell in zip(columns, row, strict=True):
+            cell.alignment = Alignment(wrap_text=column in WRAPPED, vertical="top")
+            if column in WRAPPED and cell.value:
+                lines = max(lines, -(-len(str(cell.value)) // int(WIDTHS.get(column, 12) * 1.1)))
+        sheet.row_dimensions[row[0].row].height = 15 * min(lines, 8)  # points; 8 lines at most, then it scrolls
+    last = max(len(items) + HEADER_ROW, FIRST_ROW)
     verdict = DataValidation(type="list", formula1='"' + ",".join(VERDICTS) + '"', allow_blank=True)
     verdict.error, verdict.errorTitle = "Välj ett omdöme ur listan.", "Ogiltigt omdöme"
     label = DataValidation(type="list", formula1='"' + ",".join(ENTITY_LABELS) + '"', allow_blank=True)
     sheet.add_data_validation(verdict)
     sheet.add_data_validation(label)
-    verdict.add(f"{_letter(columns, 'verdict')}2:{_letter(columns, 'verdict')}{last}")
-    label.add(f"{_letter(columns, 'corrected_label')}2:{_letter(columns, 'corrected_label')}{last}")
+    verdict.add(f"{_letter(columns, 'verdict')}{FIRST_ROW}:{_letter(columns, 'verdict')}{last}")
+    label.add(f"{_letter(columns, 'corrected_label')}{FIRST_ROW}:{_letter(columns, 'corrected_label')}{last}")
     score = _letter(columns, "score")
     sheet.conditional_formatting.add(
-        f"{score}2:{score}{last}",
+        f"{score}{FIRST_ROW}:{score}{last}",
         CellIsRule(operator="lessThan", formula=[str(LOW_SCORE)], fill=PatternFill("solid", fgColor="FCE4D6")),
     )
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{last}"
+    sheet.freeze_panes = f"A{FIRST_ROW}"
+    sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last}"
+    _print_setup(sheet, landscape=True)
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     # openpyxl stores a string starting with "=" as a formula: extracted text is data, so store it
     # as a string, with Excel's quote prefix so editing the cell does not turn it into one either.
-    for row in sheet.iter_rows(min_row=2):
+    for row in sheet.iter_rows(min_row=FIRST_ROW):
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
                 cell.data_type = "s"
                 cell.quotePrefix = True
+
+
+def _fill_help(sheet) -> None:
+    """The instructions, on one printed page."""
+    for row in INSTRUCTIONS:
+        sheet.append(list(row))
+    sheet.column_dimensions["A"].width = 20
+    sheet.column_dimensions["B"].width = 90
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if row[0].value in ("Så granskar du", "Omdöme", "Bladet Roller"):
+            for cell in row:
+                cell.font = Font(bold=True)
+    _print_setup(sheet, landscape=False, one_page=True)
+
+
+def _print_setup(sheet, landscape: bool, one_page: bool = False) -> None:
+    """A4, as wide as one page (and as tall, for one_page), with narrow margins."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 1 if one_page else 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
 
 
 def _letter(columns: tuple[str, ...], name: str) -> str:
@@ -266,6 +312,8 @@ def read_verdicts(path: Path, known: set[str] | None = None) -> list[Verdict]:
 
 
 def _sheet_verdicts(sheet, sheet_name: str, problems: list[str]) -> list[Verdict]:
+    """The filled-in rows. Columns are found by the hidden key row (the first row); a workbook exported
+    before it had one has the keys as its header, and is read the same way."""
     rows = sheet.iter_rows(values_only=False)
     header = [c.value for c in next(rows, [])]
     missing = [c for c in ("review_id", *REVIEWER_COLUMNS) if c not in header]
@@ -284,6 +332,9 @@ def _sheet_verdicts(sheet, sheet_name: str, problems: list[str]) -> list[Verdict
         if any(getattr(c, "data_type", None) == "f" for c in cells):
             problems.append(f"{sheet_name} row {number}: contains a formula; only values are accepted")
             continue
+        identifier = cells[at["review_id"]].value if at["review_id"] < len(cells) else None
+        if number == HEADER_ROW and not REVIEW_ID.match(str(identifier or "")):
+            continue  # the visible header row, whatever a reviewer made of it
         values = {name: _clean(cells[i].value) if i < len(cells) else None for name, i in at.items()}
         value = values.get
         verdict = value("verdict")
@@ -380,9 +431,7 @@ def _update_curation(store: OutputStore, known: dict[str, dict]) -> None:
         item = known.get(review_id)
         if item is None:
             continue
-        rule = _rule_for(item, row)
-        if rule:
-            rules.append(rule)
+        rules.extend(_rules_for(item, row))
         if row["verdict"] == "ej entitet" and item["table"] == "entities":
             not_entities[(item["label"], item["normalized"])].add(item["doc_id"])
     for (label, normalized), docs in sorted(not_entities.items()):
@@ -392,22 +441,28 @@ def _update_curation(store: OutputStore, known: dict[str, dict]) -> None:
     save_curation(path, Curation(hand_written + rules, curation.suppress_everywhere_after))
 
 
-def _rule_for(item: dict, row: dict) -> dict | None:
+def _rules_for(item: dict, row: dict) -> list[dict]:
+    """The curation rules one verdict makes."""
     verdict, new_label, new_name = row["verdict"], row["corrected_label"], row["corrected_normalized"]
     if item["table"] == "person_roles":
         base = {"table": "person_roles", "doc_id": item["doc_id"], "person": item["person"],
                 "role": item["normalized"], "from_review": row["review_id"]}
+        if verdict == "fel typ" and new_label:  # "the person is an organisation": the name changes type too
+            return [{**base, "action": "suppress"},
+                    {"table": "entities", "doc_id": item["doc_id"], "label": "PERSON", "normalized": item["person"],
+                     "action": "relabel", "new_label": new_label, "new_normalized": new_name,
+                     "from_review": row["review_id"]}]
         if verdict in ("ej entitet", "fel typ"):
-            return {**base, "action": "suppress"}
+            return [{**base, "action": "suppress"}]
         if new_name:
-            return {**base, "action": "rename", "new_role": new_name}
-        return {**base, "action": "confirm"} if verdict == "rätt" else None
+            return [{**base, "action": "rename", "new_role": new_name}]
+        return [{**base, "action": "confirm"}] if verdict == "rätt" else []
     base = {"table": "entities", "doc_id": item["doc_id"], "label": item["label"], "normalized": item["normalized"],
             "from_review": row["review_id"]}
     if verdict == "ej entitet" or (verdict == "fel avgränsning" and not new_name):
-        return {**base, "action": "suppress"}
+        return [{**base, "action": "suppress"}]
     if verdict == "fel typ":
-        return {**base, "action": "relabel", "new_label": new_label, "new_normalized": new_name}
+        return [{**base, "action": "relabel", "new_label": new_label, "new_normalized": new_name}]
     if new_name:
-        return {**base, "action": "rename", "new_normalized": new_name}
-    return {**base, "action": "confirm"} if verdict == "rätt" else None
+        return [{**base, "action": "rename", "new_normalized": new_name}]
+    return [{**base, "action": "confirm"}] if verdict == "rätt" else []
