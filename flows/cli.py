@@ -35,10 +35,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kommunnlp", description="Swedish municipal news → Parquet tables.")
+    parser.add_argument("--version", action="version", version=f"kommunnlp {pipeline.PIPELINE_VERSION}")
     sub = parser.add_subparsers(title="commands")
 
-    run = sub.add_parser("run", help="ingest a folder of raw files into the output tables")
-    run.add_argument("input", nargs="?", default="raw", help="input folder (default: raw)")
+    run = sub.add_parser("run", help="ingest a folder of raw files (or one file) into the output tables")
+    run.add_argument("input", nargs="?", default="raw", help="input folder or file (default: raw)")
     run.add_argument("--output", "-o", default="processed", help="output folder (default: processed)")
     run.add_argument("--model", help="spaCy model package or folder (default: sv_core_news_sm if installed, "
                                      "else the model kommunnlp ships)")
@@ -162,15 +163,43 @@ def cmd_query(args: argparse.Namespace) -> int:
         writer.writerow(columns)
         writer.writerows(rows)
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(*columns, show_lines=False)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console().print(table)
-        print(f"{len(rows)} rows")
+        print_table(columns, rows)
     return EXIT_OK
+
+
+CELL_CHARS = 60  # a longer value (a document's text, an evidence sentence) is cut in the terminal table
+
+
+def print_table(columns: list[str], rows: list[tuple]) -> None:
+    """Rows the terminal can show: a table with long values cut (…); a result wider than the terminal one
+    record at a time, a line per column (like psql's expanded display). csv and json show everything."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    cells = [[_cell(value) for value in row] for row in rows]
+    table = Table(show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="ellipsis", no_wrap=True)
+    for row in cells:
+        table.add_row(*row)
+    natural = 1 + sum(3 + max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(columns))
+    if natural <= console.width:
+        console.print(table)
+    else:
+        width = max(len(c) for c in columns)
+        for number, row in enumerate(cells, 1):
+            print(f"── row {number} " + "─" * max(0, min(console.width, 80) - 10 - len(str(number))))
+            for column, value in zip(columns, row, strict=True):
+                print(f"{column:<{width}}  {value}")
+    print(f"{len(rows)} rows")
+    if any(len(" ".join(str(v).split())) > CELL_CHARS for row in rows for v in row if v is not None):
+        print("(long values are cut here: --format csv or --format json shows them whole)", file=sys.stderr)
+
+
+def _cell(value) -> str:
+    text = "" if value is None else " ".join(str(value).split())
+    return text[: CELL_CHARS - 1] + "…" if len(text) > CELL_CHARS else text
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -289,8 +318,8 @@ def _to_stderr(message: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if not Path(args.input).is_dir():
-        print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
+    if not Path(args.input).exists():
+        print(f"kommunnlp: input not found: {args.input} (give a folder or a file)", file=sys.stderr)
         return EXIT_USAGE
     from flows.run import run_command
     from pipeline.runs import RunOptions

@@ -29,6 +29,11 @@ from pipeline import UserError
 _EPHEMERAL_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 
 
+NOT_IN_A_UI = ("Prefect: this run is recorded by a temporary server that stops with the command, so it is not "
+               "kept in a UI. To watch runs in Prefect's UI, start a server (prefect server start) and set "
+               "PREFECT_API_URL=http://127.0.0.1:4200/api.")
+
+
 class ApiStartError(UserError, RuntimeError):
     """The temporary Prefect API server did not come up; the message carries its output."""
 
@@ -128,12 +133,14 @@ def using(server: EarlyApi | None) -> Iterator[None]:
     if server is None:
         yield
         return
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_UI_URL, temporary_settings
 
     server.wait_until_ready()
     # Heartbeats let a server notice that a run crashed. This server ends with the process, so nobody
     # would notice, and stopping the heartbeat thread costs up to a second at the end of every run.
-    with temporary_settings(updates={PREFECT_API_URL: server.url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    # It has no UI either: Prefect's "View at http://…" line would point at a page that is gone.
+    with temporary_settings(updates={PREFECT_API_URL: server.url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+                                     PREFECT_UI_URL: ""}):
         yield
 
 

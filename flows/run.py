@@ -8,6 +8,7 @@ against that server (or a configured one: `PREFECT_API_URL`).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from pipeline import workers as worker_pool
@@ -29,13 +30,15 @@ def run_command(options: RunOptions, *, dask_address: str | None = None, show_pr
 
 def _flow_run(options: RunOptions, server, dask_address: str | None, show_progress: bool) -> dict:
     from flows.ingest import ingest_flow
-    from flows.prefect_api import using
+    from flows.prefect_api import NOT_IN_A_UI, using
 
     flow, window = ingest_flow, 0
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
         flow, window = ingest_flow.with_options(task_runner=DaskTaskRunner(address=dask_address)), 4
+    if server is not None:
+        print(NOT_IN_A_UI, file=sys.stderr)
     with using(server):
         return flow(
             input_dir=options.input_dir, output_dir=options.output_dir, model=options.model, force=options.force,

@@ -194,7 +194,7 @@ DEFAULT_BATCH_SIZE = 400
 class RunOptions:
     """What a run is asked to do; the command's flags, the flow's parameters and `pipeline.run()`'s arguments."""
 
-    input_dir: str
+    input_dir: str  # a folder, or a single file
     output_dir: str = "processed"
     model: str | None = None  # None: sv_core_news_sm when installed, else the shipped model
     force: bool = False
@@ -356,8 +356,8 @@ def read_batch(root: str, batch: list[Discovered], previous: dict[str, str], max
     A process that cannot see the input folder at all fails the run: its files are not missing, the
     process is in the wrong place (quarantining them as vanished would lose them silently).
     """
-    if not Path(root).is_dir():
-        raise InputNotVisible(f"the input folder {root} is not visible on {socket.gethostname()} (pid {os.getpid()}): "
+    if not Path(root).exists():
+        raise InputNotVisible(f"the input {root} is not visible on {socket.gethostname()} (pid {os.getpid()}): "
                               "every Dask worker needs the input at the same path as the flow")
     if workers <= 1:
         return read_inputs(batch, previous, max_bytes=max_bytes, force=force)

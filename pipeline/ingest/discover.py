@@ -17,8 +17,11 @@ class Discovered:
 
 
 def discover(root: Path) -> list[Discovered]:
-    """Every file below root, sorted; folder symlinks are followed once (loops are cut)."""
+    """Every file below root, sorted; folder symlinks are followed once (loops are cut). A root that is a
+    file is that one input, named by its file name."""
     root = Path(root)
+    if root.is_file():
+        return [Discovered(root, root.name, SUFFIX_FORMATS.get(root.suffix.lower()))]
     if not root.is_dir():
         raise FileNotFoundError(f"input folder not found: {root}")
     found: list[Discovered] = []

@@ -321,9 +321,17 @@ def write_pretraining_text(bench_archive: Path, target: Path, exclude: set[str] 
     return count
 
 
-def pretrain_tok2vec(raw_text: Path, output_dir: Path, epochs: int) -> Path:
+def pretrain_tok2vec(raw_text: Path, output_dir: Path, epochs: int, vectors: Path | None = None) -> Path:
     """`spacy pretrain` on raw text; returns the last epoch's weights for init_tok2vec."""
-    from spacy.cli.pretrain import pretrain
+    from spacy.training.pretrain import pretrain
 
-    pretrain(NER_CONFIG, output_dir, overrides={"paths.raw_text": str(raw_text), "pretraining.max_epochs": epochs})
+    overrides = {"paths.raw_text": str(raw_text), "pretraining.max_epochs": epochs}
+    if vectors:
+        overrides["paths.vectors"] = str(vectors)
+    else:
+        overrides["components.tok2vec.model.embed.include_static_vectors"] = False
+    raw = spacy.util.load_config(NER_CONFIG, overrides=overrides, interpolate=False)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    raw.to_disk(output_dir / "config.cfg")
+    pretrain(raw.interpolate(), output_dir, silent=False)
     return sorted(output_dir.glob("model*.bin"), key=lambda p: int(p.stem.removeprefix("model").split("-")[0] or 0))[-1]

@@ -155,6 +155,8 @@ def test_the_command_starts_its_own_prefect_api_early_and_leaves_no_process_behi
     assert '"new": 6' in stdout
     assert sql(out, "SELECT count(*) FROM documents") == [(6,)]
     assert (tmp_path / "prefect-home" / "prefect.db").exists()  # the run was recorded by a real server
+    assert "View at http" not in stderr  # no link to a UI that stops with the command
+    assert "not kept in a UI" in stderr and "PREFECT_API_URL" in stderr
     time.sleep(0.5)
     left = [p.info for p in psutil.process_iter(["pid", "name", "status"])
             if _session_of(p) == process.pid and p.info["status"] != psutil.STATUS_ZOMBIE]
