@@ -69,11 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.set_defaults(handler=cmd_schedule)
 
     train = sub.add_parser("train-ner", help="train the shipped Swedish NER model (needs ../shared)")
-    train.add_argument("--corpus", help="swedish-ner-corpus folder (default: ../shared/training/swedish-ner-corpus)")
-    train.add_argument("--bench", help="press-release archive for tok2vec pretraining "
-                                       "(default: ../shared/bench/regeringen-pressmeddelanden.tar.gz)")
-    train.add_argument("--work-dir", default="build/ner", help="scratch folder (default: build/ner)")
-    train.add_argument("--pretrain-epochs", type=int, default=3, help="tok2vec pretraining epochs (default 3)")
+    train.add_argument("--work-dir", default="build/ner", help="scratch folder; finished steps are reused "
+                                                                "(default: build/ner)")
+    train.add_argument("--pretrain-epochs", type=int, default=2, help="tok2vec pretraining epochs (default 2)")
+    train.add_argument("--ours-weight", type=int, default=2,
+                       help="times the team's annotated documents count in training (default 2)")
     train.add_argument("--max-steps", type=int, default=None)
     train.add_argument("--no-install", action="store_true", help="evaluate only; do not replace the shipped model")
     train.set_defaults(handler=cmd_train)
@@ -368,10 +368,8 @@ def format_summary(summary: dict, output: str) -> str:
 def cmd_train(args: argparse.Namespace) -> int:
     from flows.train import train_ner_flow
 
-    result = train_ner_flow(
-        corpus_dir=args.corpus, bench_archive=args.bench, work_dir=args.work_dir,
-        pretrain_epochs=args.pretrain_epochs, max_steps=args.max_steps, install=not args.no_install,
-    )
+    result = train_ner_flow(work_dir=args.work_dir, pretrain_epochs=args.pretrain_epochs,
+                            ours_weight=args.ours_weight, max_steps=args.max_steps, install=not args.no_install)
     print(result["report"])
     return EXIT_OK
 

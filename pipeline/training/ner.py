@@ -92,25 +92,10 @@ def to_doc(nlp: spacy.language.Language, sentence: Sentence) -> Doc:
 
 
 def read_iob2(path: Path) -> list[Sentence]:
-    """UNER's IOB2 files: `# …` comment lines, then `index<TAB>token<TAB>tag…` per token, a blank line between
-    sentences. Tags stay BIO."""
-    sentences: list[Sentence] = []
-    words: list[str] = []
-    tags: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            continue
-        if not line.strip():
-            if words:
-                sentences.append(Sentence(words, tags))
-                words, tags = [], []
-            continue
-        columns = line.split("\t")
-        words.append(columns[1])
-        tags.append(columns[2])
-    if words:
-        sentences.append(Sentence(words, tags))
-    return sentences
+    """UNER's IOB2 files as sentences (tags stay BIO)."""
+    from pipeline.outputs.iob2 import read_iob2 as sentences
+
+    return [Sentence(words, tags) for words, tags in sentences(path)]
 
 
 def bio_doc(nlp: spacy.language.Language, words: list[str], bio: list[str]) -> Doc:
@@ -145,9 +130,11 @@ def corpus_doc(nlp: spacy.language.Language, text: str, spans: list[list]) -> Do
     return doc
 
 
-def write_docbins(work_dir: Path, shared: Path, dev_share: float = 0.1, seed: int = 42) -> dict[str, Path]:
-    """DocBins: `train` (all three corpora's training parts), `dev` (the team's dev split: model selection),
-    and one test set per corpus (`test_corpus`, `test_uner`, `test_snc`), never seen in training or selection."""
+def write_docbins(work_dir: Path, shared: Path, dev_share: float = 0.1, seed: int = 42, ours_weight: int = 2,
+                  annotations: Path | None = None) -> dict[str, Path]:
+    """DocBins: `train` (all three corpora's training parts, the team's documents `ours_weight` times), `dev`
+    (the team's dev split: model selection), and one test set per corpus (`test_corpus`, `test_uner`,
+    `test_snc`), never seen in training or selection."""
     from pipeline.training import corpus
 
     nlp = spacy.blank("sv")
@@ -156,7 +143,7 @@ def write_docbins(work_dir: Path, shared: Path, dev_share: float = 0.1, seed: in
     snc_train = snc_train[int(len(snc_train) * dev_share):]
     news = lambda sentences: [bio_doc(nlp, s.words, io_to_bio(s.io_tags)) for s in sentences]  # noqa: E731
     prose = lambda sentences: [bio_doc(nlp, s.words, s.io_tags) for s in sentences]  # noqa: E731
-    records = corpus.load_records()
+    records = corpus.load_records(annotations or corpus.CORPUS_FILE)
     sources = corpus.find_sources([r["id"] for r in records], shared)
     ours: dict[str, list[Doc]] = {split: [] for split in corpus.SPLITS}
     for record in records:
@@ -166,7 +153,8 @@ def write_docbins(work_dir: Path, shared: Path, dev_share: float = 0.1, seed: in
         if record["language"] == "sv":
             ours[record["split"]].append(corpus_doc(nlp, text, record["spans"]))
     sets = {
-        "train": [*news(snc_train), *prose(read_iob2(shared / UNER / "sv_talbanken-ud-train.iob2")), *ours["train"]],
+        "train": [*news(snc_train), *prose(read_iob2(shared / UNER / "sv_talbanken-ud-train.iob2")),
+                  *ours["train"] * ours_weight],
         "dev": ours["dev"],
         "test_corpus": ours["test"],
         "test_uner": prose(read_iob2(shared / UNER / "sv_talbanken-ud-test.iob2")),
@@ -276,10 +264,14 @@ def format_metrics(metrics: dict) -> str:
             continue
         lines.append(f"{name} ({TEST_SETS.get(name, 'model selection')}): {scores['n_docs']} documents/sentences")
         lines.append(f"  {'type':<6}{'P':>8}{'R':>8}{'F1':>8}")
-        lines.append(f"  {'ALL':<6}{scores['ents_p']:>8.3f}{scores['ents_r']:>8.3f}{scores['ents_f']:>8.3f}")
-        for label, s in sorted(scores["per_type"].items()):
-            lines.append(f"  {label:<6}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}")
+        lines.append(f"  {'ALL':<6}{_f(scores['ents_p'])}{_f(scores['ents_r'])}{_f(scores['ents_f'])}")
+        for label, s in sorted((scores["per_type"] or {}).items()):
+            lines.append(f"  {label:<6}{_f(s['p'])}{_f(s['r'])}{_f(s['f'])}")
     return "\n".join(lines)
+
+
+def _f(value: float | None) -> str:
+    return f"{value:>8.3f}" if value is not None else f"{'—':>8}"
 
 
 __all__ = [
