@@ -8,16 +8,19 @@ version, model) is stamped on the rows by the run, batch by batch.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from spacy.tokens import Doc
 
-from pipeline.extract import labels, partnerships
+from pipeline.extract import labels, partnerships, places
 from pipeline.extract.entities import Mention, mentions_in
 from pipeline.extract.labels import Taxonomy
+from pipeline.extract.lines import Part, list_lines
 from pipeline.extract.resolution import normalise
 from pipeline.extract.roles import PersonMention, find_roles
 from pipeline.ingest.read import DocumentRecord
 from pipeline.nlp.lexicons import Lexicons
+from pipeline.nlp.persons import clean_person_text
 from pipeline.nlp.text import text_of
 from pipeline.store.schemas import EntityRow, LabelRow, PartnershipRow, PersonRoleRow
 
@@ -30,7 +33,7 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]], lexi
     mentions: list[Mention] = []
     for offset, doc in docs:
         mentions.extend(mentions_in(doc, offset, lexicons))
-    mentions = normalise(mentions, lexicons.gazetteer)
+    mentions = normalise(with_list_lines(mentions, document.text, lexicons), lexicons.gazetteer)
     rows: dict[str, list] = {
         "entities": [_entity_row(document, m) for m in mentions],
         "person_roles": _role_rows(document, docs, mentions, lexicons),
@@ -43,6 +46,48 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]], lexi
             for r in results
         ]
     return rows
+
+
+def with_list_lines(mentions: list[Mention], text: str, lexicons: Lexicons) -> list[Mention]:
+    """What "Name, Role, Organisation" lines say: the first part is a person, the last an organisation.
+
+    The model reads such lines without their shape and often takes an organisation for a person
+    ("Kantar Sifo"); a line's own shape settles it. A part no mention covers gets one.
+    """
+    lines = list_lines(text, lambda name: clean_person_text(name, lexicons.names) is not None
+                       and not lexicons.gazetteer.canonical_name(name))
+    if not lines:
+        return mentions
+    result = list(mentions)
+    for line in lines:
+        _settle_part(result, line.name, "PERSON", text, lexicons)
+        if line.last is not None and _names_a_body(line.last.text, lexicons):
+            _settle_part(result, line.last, "ORGANISATION", text, lexicons)
+    return sorted(result, key=lambda m: m.start)
+
+
+def _names_a_body(part: str, lexicons: Lexicons) -> bool:
+    """The last part names an organisation: capitalised, not a title, not a place."""
+    words = part.split()
+    return (part[:1].isupper() and not lexicons.roles.is_role_word(words[-1]) and not places.is_place(part)
+            and not lexicons.gazetteer.is_generic(part))
+
+
+def _settle_part(mentions: list[Mention], part: Part, label: str, text: str, lexicons: Lexicons) -> None:
+    inside = [m for m in mentions if part.start <= m.start and m.end <= part.end]
+    if any(m.label == "MUNICIPALITY" for m in inside):
+        return  # "Umeå kommun": a municipality is a municipality wherever it stands
+    covering = [m for m in inside if (m.start, m.end) == (part.start, part.end)]
+    if covering:
+        for m in covering:
+            if m.label in ("PERSON", "ORGANISATION") and m.label != label:
+                mentions[mentions.index(m)] = replace(m, label=label, normalized=m.text, source="list_line")
+        return
+    if any(m.start < part.end and part.start < m.end for m in mentions):
+        return  # a mention crosses the part: leave it to the model
+    line_start, line_end = text.rfind("\n", 0, part.start) + 1, text.find("\n", part.end)
+    sentence = text[line_start : line_end if line_end != -1 else len(text)].strip()
+    mentions.append(Mention(label, part.start, part.end, part.text, part.text, "list_line", sentence))
 
 
 def _entity_row(document: DocumentRecord, mention: Mention) -> EntityRow:

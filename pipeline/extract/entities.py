@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from pipeline.extract import foreign, places
-from pipeline.nlp.lexicons import Lexicons
-from pipeline.nlp.organisations import clean_org_text
+from pipeline.nlp.lexicons import Lexicons, RoleLexicon
+from pipeline.nlp.organisations import clean_org_text, part_of
 from pipeline.nlp.persons import clean_person_text
 from pipeline.nlp.text import sentence_of
 
@@ -26,6 +26,7 @@ SOURCES = {
     "municipality_list": (4, 0.95),
     "org_patterns": (3, 0.85),
     "person_patterns": (3, 0.85),
+    "list_line": (3, 0.8),  # "Name, Role, Organisation" lines (pipeline/extract/lines.py)
     "ner+geonames": (2, 0.75),
     "ner": (1, 0.6),
 }
@@ -85,35 +86,84 @@ def candidates(doc: Doc, offset: int, lexicons: Lexicons) -> list[Mention]:
 
 
 def _from_model(ent: Span, offset: int, lexicons: Lexicons) -> Mention | None:
+    """A model entity as a mention, or None. The model finds names; which kind of name is decided by the
+    lexicons: a municipality by the municipality list, a country or Swedish town is a LOCATION, a foreign
+    city a MUNICIPALITY only as a local government."""
     label = MODEL_LABELS.get(ent.label_)
     if label is None:
         return None
-    ent = foreign.with_city_prefix(ent)
+    ent = with_coordination(ent)
+    if label == "PERSON":
+        ent = without_leading_title(ent, lexicons.roles)
+    elif label == "LOCATION":
+        ent = foreign.with_city_prefix(ent)
     text = ent.text
-    city = foreign.foreign_municipality(text, lexicons.municipalities)
-    if city:
-        if (city == text and not places.speaks_of_local_government(sentence_of(ent) or "")
-                and not foreign.paired(ent, lexicons.municipality_key)):
-            return _mention(ent, offset, "LOCATION", text, "ner")  # a place, not a government: "bostadsbolag i Paris"
-        mention = _mention(ent, offset, "MUNICIPALITY", city, "ner+geonames")
-        mention.country = foreign.country_after(ent)
-        return mention
     if lexicons.municipalities.lookup(text):
         return None  # the municipality list has judged this name already
-    if places.is_place(text):
-        return _mention(ent, offset, "LOCATION", text, "ner")
+    if label != "PERSON" or foreign.paired(ent, lexicons.municipality_key):
+        # a surname that is also a town somewhere stays a person, unless named as a Swedish municipality's
+        # counterpart ("Umeå kommun och Cherson")
+        place = _as_place(ent, offset, label, lexicons)
+        if place is not None:
+            return place
+    elif places.country_of(text) or places.is_region(text):  # and a country is never a person: "San Marino"
+        return _mention(ent, offset, "LOCATION", places.country_of(text) or text, "ner")
     if label == "PERSON":
         name = clean_person_text(text, lexicons.names)
-        if not name or places.is_foreign_city(name):
-            return None
-        return _mention(ent, offset, label, name, "ner")
+        return _mention(ent, offset, label, name, "ner") if name else None
     if label == "ORGANISATION":
+        ent = part_of(ent, lexicons.gazetteer)
+        if ent is None:
+            return None
+        text = ent.text
         name = clean_org_text(text, lexicons.gazetteer)
-        # A single capitalised word opening a sentence is no evidence of a name ("Målsättningen …").
-        if not name or (len(ent) == 1 and ent[0].is_sent_start):
+        # A single capitalised word opening a sentence is no evidence of a name ("Målsättningen …"); a title
+        # is not an organisation ("Citizen Participation Consultant").
+        if not name or (len(ent) == 1 and ent[0].is_sent_start) or lexicons.roles.is_role_word(text.split()[-1]):
             return None
         return _mention(ent, offset, label, name, "ner")
     return _mention(ent, offset, label, text, "ner")
+
+
+def _as_place(ent: Span, offset: int, label: str, lexicons: Lexicons) -> Mention | None:
+    """A LOCATION or foreign MUNICIPALITY when the entity names one, else None.
+
+    A foreign city is a local government when named with a government suffix ("Madrid stad", "Ghanzi
+    District Council"), paired with a Swedish municipality, or in a sentence about city government. Without
+    one, a model LOC is a place and a model ORG stays the company or club named after the city.
+    """
+    text = ent.text
+    city = foreign.foreign_municipality(text, lexicons.municipalities)
+    if city:
+        government = (city != text or places.speaks_of_local_government(sentence_of(ent) or "")
+                      or foreign.paired(ent, lexicons.municipality_key))
+        if government:
+            mention = _mention(ent, offset, "MUNICIPALITY", city, "ner+geonames")
+            mention.country = foreign.country_after(ent)
+            return mention
+        if label == "LOCATION":
+            return _mention(ent, offset, "LOCATION", text, "ner")  # a place, not a government: "bostadsbolag i Paris"
+    if places.is_place(text):
+        return _mention(ent, offset, "LOCATION", places.country_of(text) or text, "ner")
+    return None
+
+
+def with_coordination(span: Span) -> Span:
+    """The whole coordinated name when the span stops at a suspended hyphen: "Patent-" of
+    "Patent- och registreringsverket", "äldre-" of "Mariebergsgårdens äldre- och demensboende"."""
+    doc, end = span.doc, span.end
+    while (end + 1 < len(doc) and doc[end - 1].text.endswith("-") and doc[end].lower_ in ("och", "eller")
+           and doc[end + 1].is_alpha):
+        end += 2
+    return span if end == span.end else Span(doc, span.start, end, label=span.label)
+
+
+def without_leading_title(span: Span, roles: RoleLexicon) -> Span:
+    """A person's name without the title the model took along: "Sjukvårdsminister Acko Ankarberg Johansson"."""
+    start = span.start
+    while start < span.end - 1 and roles.is_role_word(span.doc[start].text):
+        start += 1
+    return span if start == span.start else Span(span.doc, start, span.end, label=span.label)
 
 
 def _mention(span: Span, offset: int, label: str, normalized: str, source: str, kb_id: str | None = None) -> Mention:

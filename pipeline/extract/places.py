@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gettext
 import gzip
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,7 +58,12 @@ def countries() -> dict[str, str]:
 
 
 def country_of(text: str) -> str | None:
-    return countries().get(text.strip().casefold())
+    """The Swedish name of the country a text names, its genitive too ("Ukrainas" → Ukraina)."""
+    key = text.strip().casefold()
+    found = countries().get(key)
+    if found is None and key.endswith("s") and len(key) > 4:
+        found = countries().get(key[:-1])
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -98,10 +104,15 @@ def swedish_places() -> frozenset[str]:
     return _geonames()[1]
 
 
+def is_region(text: str) -> bool:
+    """A continent, part of the world, county or landscape (`data/places.yaml` regions)."""
+    return text.strip().casefold() in not_municipalities()
+
+
 def is_place(text: str) -> bool:
-    """A country, region or Swedish town: a LOCATION whatever label the model gave it."""
+    """A country (its genitive too), region or Swedish town: a LOCATION whatever label the model gave it."""
     key = text.strip().casefold()
-    return key in countries() or key in not_municipalities() or key in swedish_places()
+    return country_of(text) is not None or key in not_municipalities() or key in swedish_places()
 
 
 def build_geonames_file(target: Path = GEONAMES_FILE) -> int:
@@ -124,13 +135,17 @@ def build_geonames_file(target: Path = GEONAMES_FILE) -> int:
 
 
 @lru_cache(maxsize=1)
-def municipal_cues() -> tuple[str, ...]:
-    return tuple(str(c).casefold() for c in _places_data().get("municipal_cues", []))
+def _government_cues() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = _places_data()
+    return (tuple(str(c).casefold() for c in data.get("government_cues", [])),
+            tuple(str(c).casefold() for c in data.get("government_cue_exceptions", [])))
 
 
 def speaks_of_local_government(sentence: str) -> bool:
     """Does the sentence speak of a city as a government ("staden", "kommunen", "medborgarbudgeten" …)?"""
-    return any(word.startswith(municipal_cues()) for word in sentence.casefold().split())
+    cues, exceptions = _government_cues()
+    return any(word.startswith(cues) and not word.startswith(exceptions)
+               for word in re.findall(r"\w+", sentence.casefold()))
 
 
 def is_foreign_city(text: str) -> bool:

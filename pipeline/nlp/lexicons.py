@@ -148,6 +148,8 @@ class Gazetteer(Serialised):
     head_words: tuple[str, ...]  # "Trafikverket" ends in "verket"
     name_words: frozenset[str]  # "Digidem Lab" ends in "Lab"
     pattern_words: dict[str, list[str]] = field(default_factory=dict)  # the words of each name pattern
+    head_word_exceptions: tuple[str, ...] = ()  # "området" ends in "rådet" only by chance
+    part_nouns: frozenset[str] = frozenset()  # "Filminstitutets styrelse" is a part of Filminstitutet
 
     @classmethod
     def from_file(cls, path: Path = ORGANISATION_FILE) -> Gazetteer:
@@ -168,6 +170,8 @@ class Gazetteer(Serialised):
                 head_words=tuple(str(w) for w in data.get("head_words", [])),
                 name_words=_words(data, "name_words", fold=False),
                 pattern_words={str(k): [str(w) for w in v] for k, v in (data.get("pattern_words") or {}).items()},
+                head_word_exceptions=tuple(str(w) for w in data.get("head_word_exceptions", [])),
+                part_nouns=_words(data, "part_nouns"),
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"invalid organisation gazetteer {path}: {error}") from error

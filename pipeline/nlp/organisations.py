@@ -30,6 +30,18 @@ _URLISH = re.compile(r"(https?:|www\.|\.(se|com|org|nu|eu)\b|@|/)", re.IGNORECAS
 _CAPITAL = re.compile(r"^[A-ZÅÄÖÉ]")
 
 
+def part_of(span: Span, gazetteer: Gazetteer) -> Span | None:
+    """For "Filminstitutets styrelse", "Folklabbets partners" (a body's part, named by the body's genitive and a
+    part noun): the body, "Filminstitutets". For a part without its body ("Centraleuropeiska enheten"): None.
+    Any other span comes back as it is."""
+    if span[-1].lower_ not in gazetteer.part_nouns:
+        return span
+    owner = span[0]
+    if len(span) >= 2 and owner.is_title and (owner.text.endswith("s") or owner.text.endswith(":s")):
+        return Span(span.doc, span.start, span.start + 1, label=span.label)
+    return None
+
+
 def clean_org_text(text: str, gazetteer: Gazetteer) -> str | None:
     """The model's ORG text as a name, or None when it is not one (URL, generic word, lower case …)."""
     text = text.strip(" \t\n-–—:;,.\"'”“»«()[]")
@@ -56,14 +68,15 @@ def _patterns(gazetteer: Gazetteer) -> dict[str, list[list[dict]]]:
     # list of them is a set look-up where a regex would run on every token.
     title_or_upper = {"SHAPE": {"IN": ["X", "Xx", "Xxx", "Xxxx", "Xxxxx", "XX", "XXX", "XXXX"]}, "IS_STOP": False}
     heads = "|".join(re.escape(h) for h in gazetteer.head_words)
-    head_regex = rf"^[A-ZÅÄÖ][\w-]*({heads})$"
+    not_heads = "|".join(re.escape(h) for h in gazetteer.head_word_exceptions) or "(?!)"
+    head_regex = rf"^(?!.*(?:{not_heads})$)[A-ZÅÄÖ][\w-]*({heads})$"
     names = sorted(gazetteer.name_words)
     return {
         # Trafikverket, Polismyndigheten, Linnéuniversitetet, E-hälsomyndigheten
         # Geneta familjecentral, Lundby stadsdelsförvaltning
         "head_word": [
             [{"TEXT": {"REGEX": head_regex}}],
-            [name, {"TEXT": {"REGEX": rf"^[a-zåäö]*({heads})$"}}],
+            [name, {"TEXT": {"REGEX": rf"^(?!.*(?:{not_heads})$)[a-zåäö]*({heads})$"}}],
         ],
         # Region Stockholm, Region Västra Götaland
         "region": [[_one_of("ORTH", words["region"]), title, {**title, "OP": "?"}]],
@@ -77,7 +90,7 @@ def _patterns(gazetteer: Gazetteer) -> dict[str, list[list[dict]]]:
         # AB Framtiden, Uppvidingehus AB, Föreningen Norden, Stiftelsen X
         "company": [
             [_one_of("ORTH", words["company_form"]), title, {**title, "OP": "?"}],
-            [title, {**title, "OP": "?"}, _one_of("ORTH", words["company_form"])],
+            [title, {**title, "OP": "{0,3}"}, _one_of("ORTH", words["company_form"])],  # "Carnegie Investment Bank AB"
             [_one_of("ORTH", words["association"]), title, {**title, "OP": "?"}],
         ],
         # Digidem Lab, Consul Democracy Foundation, Gothenburg Research Institute, Plan International,
@@ -133,8 +146,8 @@ class OrganisationMatcher(LexiconComponent):
         doc.spans[self.gazetteer_key] = [Span(doc, s, e, label="ORG") for _, s, e in self.phrases(doc)]
         found = []
         for _, start, end in self.matcher(doc):
-            span = Span(doc, start, end, label="ORG")
-            if not self.gazetteer.is_generic(span.text) and "\n" not in span.text:
+            span = part_of(Span(doc, start, end, label="ORG"), self.gazetteer)
+            if span is not None and not self.gazetteer.is_generic(span.text) and "\n" not in span.text:
                 found.append(span)
         doc.spans[self.patterns_key] = found
         return doc

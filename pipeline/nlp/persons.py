@@ -26,15 +26,21 @@ from pipeline.nlp.matching import add_patterns, flag_matcher
 DEFAULT_SPANS_KEY = "person_patterns"
 # Letters of a name part: "Carl-Oskar", "O'Brien", "Jaan-Henrik", "Löwenhöök".
 _NAME_PART = re.compile(r"^[A-ZÅÄÖÉÜØÆ][a-zåäöéèüøæáíóúñç]+(?:[-'’][A-ZÅÄÖa-zåäö][a-zåäöéèüøæáíóúñç]+)*$")
+_INITIAL = re.compile(r"^[A-ZÅÄÖ]\.$")  # "A. I. Rabin", "Carl G. Persson"
+MAX_NAME_PARTS = 5
 
 
 def clean_person_text(text: str, names: NameLexicon) -> str | None:
-    """A person's name, or None: every part a capitalised name word (particles allowed), 1–4 parts."""
-    text = text.strip(" \t-–—:;,.\"'”“»«()[]")
+    """A person's name, or None: every part a capitalised name word or an initial before the surname
+    (particles allowed), 1–5 parts."""
+    text = text.strip(" \t-–—:;,\"'”“»«()[]")
+    text = text[:-1] if text.endswith(".") and not _INITIAL.match(text.split()[-1] if text.split() else "") else text
     parts = text.split()
-    if not 1 <= len(parts) <= 4 or "\n" in text:
+    if not 1 <= len(parts) <= MAX_NAME_PARTS or "\n" in text:
         return None
     words = [p for p in parts if p not in names.particles]
+    initials = [p for p in words[:-1] if _INITIAL.match(p)]
+    words = [p for p in words if p not in initials]
     if not words or not all(_NAME_PART.match(p) for p in words):
         return None
     if any(p.casefold() in names.not_name_words for p in words):
