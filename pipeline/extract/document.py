@@ -15,9 +15,9 @@ from spacy.tokens import Doc
 from pipeline.extract import labels, partnerships, places
 from pipeline.extract.entities import Mention, mentions_in
 from pipeline.extract.labels import Taxonomy
-from pipeline.extract.lines import Part, list_lines
+from pipeline.extract.lines import ListLine, Part, list_lines
 from pipeline.extract.resolution import normalise
-from pipeline.extract.roles import PersonMention, find_roles
+from pipeline.extract.roles import PersonMention, find_roles, roles_of_list_lines
 from pipeline.ingest.read import DocumentRecord
 from pipeline.nlp.lexicons import Lexicons
 from pipeline.nlp.persons import clean_person_text
@@ -33,10 +33,12 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]], lexi
     mentions: list[Mention] = []
     for offset, doc in docs:
         mentions.extend(mentions_in(doc, offset, lexicons))
-    mentions = normalise(with_list_lines(mentions, document.text, lexicons), lexicons.gazetteer)
+    lines = list_lines(document.text, lambda name: clean_person_text(name, lexicons.names) is not None
+                       and not lexicons.gazetteer.canonical_name(name))
+    mentions = normalise(with_list_lines(mentions, lines, document.text, lexicons), lexicons.gazetteer)
     rows: dict[str, list] = {
         "entities": [_entity_row(document, m) for m in mentions],
-        "person_roles": _role_rows(document, docs, mentions, lexicons),
+        "person_roles": _role_rows(document, docs, mentions, lines, lexicons),
         "partnerships": _partnership_rows(document, mentions, taxonomies.get(PARTNERSHIP_THEMES)),
     }
     for name, results in labels.classify(docs, taxonomies).items():
@@ -48,20 +50,20 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]], lexi
     return rows
 
 
-def with_list_lines(mentions: list[Mention], text: str, lexicons: Lexicons) -> list[Mention]:
+def with_list_lines(mentions: list[Mention], lines: list[ListLine], text: str, lexicons: Lexicons
+                    ) -> list[Mention]:
     """What "Name, Role, Organisation" lines say: the first part is a person, the last an organisation.
 
     The model reads such lines without their shape and often takes an organisation for a person
     ("Kantar Sifo"); a line's own shape settles it. A part no mention covers gets one.
     """
-    lines = list_lines(text, lambda name: clean_person_text(name, lexicons.names) is not None
-                       and not lexicons.gazetteer.canonical_name(name))
     if not lines:
         return mentions
     result = list(mentions)
     for line in lines:
         _settle_part(result, line.name, "PERSON", text, lexicons)
-        if line.last is not None and _names_a_body(line.last.text, lexicons):
+        if line.last is not None and _names_a_body(line.last.text, lexicons) and not lexicons.roles.is_title(
+                line.last.text):
             _settle_part(result, line.last, "ORGANISATION", text, lexicons)
     return sorted(result, key=lambda m: m.start)
 
@@ -100,22 +102,30 @@ def _entity_row(document: DocumentRecord, mention: Mention) -> EntityRow:
 
 
 def _role_rows(document: DocumentRecord, docs: list[tuple[int, Doc]], mentions: list[Mention],
-               lexicons: Lexicons) -> list[PersonRoleRow]:
-    rows = []
+               lines: list[ListLine], lexicons: Lexicons) -> list[PersonRoleRow]:
+    """Roles from list lines (their shape says which part is what), and from prose for everyone else."""
+    names = {(m.start, m.end): m.normalized for m in mentions if m.label == "PERSON"}
+    links = [(0, link) for link in roles_of_list_lines(lines, names, lexicons.roles, document.text)]
+    listed = {(line.name.start, line.name.end) for line in lines if (line.name.start, line.name.end) in names}
     for offset, doc in docs:
         end = offset + len(text_of(doc))
         inside = [
             PersonMention(m.normalized, m.start - offset, m.end - offset)
             for m in mentions
-            if m.label == "PERSON" and offset <= m.start and m.end <= end
+            if m.label == "PERSON" and offset <= m.start and m.end <= end and (m.start, m.end) not in listed
         ]
-        for link in find_roles(doc, inside, lexicons.roles):
-            rows.append(PersonRoleRow(
-                doc_id=document.doc_id, source_path=document.source_path, person=link.person, role=link.role,
-                party=link.party, org=link.org, start_char=offset + link.start, end_char=offset + link.end,
-                evidence=link.evidence, score=link.score, review_status="unreviewed", extracted_role=link.role,
-            ))
-    return rows
+        links += [(offset, link) for link in find_roles(doc, inside, lexicons.roles)]
+    rows, seen = [], set()
+    for offset, link in sorted(links, key=lambda pair: -pair[1].score):
+        if (link.person, link.role) in seen:
+            continue
+        seen.add((link.person, link.role))
+        rows.append(PersonRoleRow(
+            doc_id=document.doc_id, source_path=document.source_path, person=link.person, role=link.role,
+            party=link.party, org=link.org, start_char=offset + link.start, end_char=offset + link.end,
+            evidence=link.evidence, score=link.score, review_status="unreviewed", extracted_role=link.role,
+        ))
+    return sorted(rows, key=lambda row: row.start_char)
 
 
 def _partnership_rows(document: DocumentRecord, mentions: list[Mention], themes: Taxonomy | None

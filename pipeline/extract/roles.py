@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc
 
+from pipeline.extract.lines import ListLine
 from pipeline.nlp.lexicons import RoleLexicon
 from pipeline.nlp.text import sentence_of, text_of
 
@@ -113,6 +114,38 @@ def find_roles(doc: Doc, persons: list[PersonMention], lexicon: RoleLexicon) -> 
     return sorted(unique, key=lambda r: r.start)
 
 
+def roles_of_list_lines(lines: list[ListLine], names: dict[tuple[int, int], str], lexicon: RoleLexicon,
+                        text: str) -> list[RoleLink]:
+    """The roles "Name, Role, Organisation" lines give: the parts between name and organisation are titles
+    (a two-part line's second part only when it reads as one), the party from brackets or a party's name,
+    the organisation the last part. names: (start, end) of each PERSON mention → its resolved name."""
+    links = []
+    for line in lines:
+        person = names.get((line.name.start, line.name.end))
+        if person is None:
+            continue
+        parts = [*line.middle, *([line.last] if line.last else [])]
+        party = line.party or next((lexicon.party_of(p.text) for p in parts if lexicon.party_of(p.text)), None)
+        parts = [p for p in parts if not lexicon.party_of(p.text)]
+        org = None
+        if line.last is not None and line.last in parts and not lexicon.is_title(line.last.text):
+            org, parts = line.last.text, parts[:-1]
+        titles = [p for p in parts if lexicon.is_title(p.text) or (line.last is not None and p in line.middle)]
+        line_end = text.find("\n", line.name.end)
+        evidence = text[text.rfind("\n", 0, line.name.start) + 1 : line_end if line_end != -1 else len(text)]
+        for part in titles:
+            role = part.text.lower()
+            if any(role.startswith(b) for b in lexicon.boilerplate):
+                continue
+            links.append(RoleLink(person, role, party, org, line.name.start, part.end, evidence.strip(), 0.85))
+    return links
+
+
+def _offset_of_word(text: str, index: int) -> int:
+    """Character offset of the index-th white-space separated word of text."""
+    return [m.start() for m in re.finditer(r"\S+", text)][index]
+
+
 class _Shapes:
     """The role shapes over one role lexicon (and the patterns made from it)."""
 
@@ -161,47 +194,42 @@ class _Shapes:
         return links
 
     def before_name(self, doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
-        """ "civilminister Erik Slottner", "socialnämndens ordförande Iosif Karambotis (S)"."""
-        lexicon = self.lexicon
-        before = text[: person.start].rstrip(" ")
-        words = before.split(" ")
-        if not words or not lexicon.is_role_word(words[-1]):
-            return []
-        role_words = [words[-1]]
-        org = None
-        index = len(words) - 2
-        # "infrastruktur- och bostadsminister", "kommunstyrelsens ordförande", "MFOF:s generaldirektör"
-        while index >= 0 and len(role_words) < 4:
-            word = words[index]
-            if word == "och" and index > 0 and words[index - 1].endswith("-"):
-                role_words[:0] = [words[index - 1], word]
-                index -= 2
-            elif word.islower() and word.endswith("s") and len(word) > 3:
-                role_words.insert(0, word)
-                index -= 1
-            elif _GENITIVE_ORG.fullmatch(word):
-                org = re.sub(r":?s$", "", word)
-                break
+        """ "civilminister Erik Slottner", "socialnämndens ordförande Iosif Karambotis (S)", "vice statsminister
+        och energi- och näringsminister Ebba Busch" (two roles), "gymnasie-, högskole- och forskningsminister"."""
+        line_start = text.rfind("\n", 0, person.start) + 1
+        words = text[line_start : person.start].split()
+        party_match = _PARTY_ONLY.match(text[person.end :])
+        party = party_match.group("party") if party_match else None
+        links = []
+        end = len(words)
+        while end and self.lexicon.is_role_word(words[end - 1].strip(",")):
+            first, org = self.title_before(words, end)
+            role = " ".join(words[first:end]).strip(",").lower()
+            start = line_start + _offset_of_word(text[line_start : person.start], first)
+            links.append(self.link(doc, text, person, role, party, org, start, person.end, 0.85))
+            if first >= 2 and words[first - 1] == "och":  # "vice statsminister och energi- … minister"
+                end = first - 1
             else:
                 break
-        role = " ".join(role_words)
-        if not role or "\n" in role:
-            return []
-        party_match = _PARTY_ONLY.match(text[person.end :])
-        start = person.start - len(before) + before.rfind(role) if role in before else person.start
-        return [
-            self.link(
-                doc,
-                text,
-                person,
-                role.lower(),
-                party_match.group("party") if party_match else None,
-                org,
-                start,
-                person.end,
-                0.85,
-            )
-        ]
+        return links
+
+    def title_before(self, words: list[str], end: int) -> tuple[int, str | None]:
+        """Where the title that ends at words[end - 1] begins, and the organisation a genitive before it names:
+        coordinated parts ("infrastruktur- och", "gymnasie-, högskole- och"), genitive attributes
+        ("kommunstyrelsens"), qualifiers ("vice", "biträdande"); "MFOF:s generaldirektör" gives MFOF."""
+        qualifiers = {q.casefold() for q in self.lexicon.qualifiers}
+        index, org = end - 1, None
+        while index > 0 and end - index < 6:
+            word = words[index - 1]
+            coordinated = word.endswith(("-", "-,")) or (word == "och" and index > 1 and words[index - 2].endswith("-"))
+            genitive = word.islower() and word.endswith("s") and len(word) > 3
+            if coordinated or genitive or word.casefold() in qualifiers:
+                index -= 1
+            else:
+                if _GENITIVE_ORG.fullmatch(word):
+                    org = re.sub(r":?s$", "", word)
+                break
+        return index, org
 
     def contact_block(self, doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
         """A name alone on its line and a short role on the next."""

@@ -23,6 +23,7 @@ MUNICIPALITY_FILE = DATA_DIR / "kommuner.csv"
 MUNICIPALITY_CONTEXT_FILE = DATA_DIR / "municipalities.yaml"
 ORGANISATION_FILE = DATA_DIR / "organisations.yaml"
 ROLES_FILE = DATA_DIR / "roles.yaml"
+ROLE_TITLES_FILE = DATA_DIR / "role_titles.tsv"
 NAMES_FILE = DATA_DIR / "names.yaml"
 
 
@@ -39,6 +40,18 @@ def read_yaml(path: Path, what: str) -> dict:
 
 def _words(data: dict, key: str, fold: bool = True) -> frozenset[str]:
     return frozenset(str(w).casefold() if fold else str(w) for w in data.get(key) or [])
+
+
+def _titles(path: Path) -> frozenset[str]:
+    if not Path(path).exists():
+        return frozenset()
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return frozenset(line.split("\t", 1)[0] for line in lines[1:] if line and not line.startswith(("#", "title\t")))
+
+
+def _party_names(data: dict) -> dict[str, str]:
+    """`party_names` of roles.yaml (letters → names) as name → letters, every name lower case."""
+    return {str(name).casefold(): str(letters) for letters, names in data.items() for name in names}
 
 
 def _listed(data: dict, key: str) -> tuple[str, ...]:
@@ -186,7 +199,7 @@ class Gazetteer(Serialised):
 
 
 # --- people and roles ---------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: role patterns are cached per lexicon
 class RoleLexicon(Serialised):
     """Role words and the words around them: a word is a role when listed or a compound of a head."""
 
@@ -202,9 +215,13 @@ class RoleLexicon(Serialised):
     not_role_words: frozenset[str]
     not_before_lone_first_name: frozenset[str]
     apposition_links: tuple[str, ...]
+    titles: frozenset[str] = frozenset()  # whole titles seen in use (data/role_titles.tsv)
+    qualifiers: tuple[str, ...] = ()  # "vice", "biträdande": part of the title before it
+    boilerplate: tuple[str, ...] = ()  # "se presskontakt nedan": never a role
+    party_names: dict[str, str] = field(default_factory=dict)  # "sverigedemokraterna" → "SD"
 
     @classmethod
-    def from_file(cls, path: Path = ROLES_FILE) -> RoleLexicon:
+    def from_file(cls, path: Path = ROLES_FILE, titles: Path = ROLE_TITLES_FILE) -> RoleLexicon:
         data = read_yaml(path, "role lexicon")
         try:
             return cls(
@@ -216,13 +233,35 @@ class RoleLexicon(Serialised):
                 sequence_words=_listed(data, "sequence_words"), not_role_words=_words(data, "not_role_words"),
                 not_before_lone_first_name=_words(data, "not_before_lone_first_name"),
                 apposition_links=_listed(data, "apposition_links"),
+                titles=_titles(titles), qualifiers=_listed(data, "qualifiers"),
+                boilerplate=tuple(str(b).casefold() for b in data.get("boilerplate", [])),
+                party_names=_party_names(data.get("party_names") or {}),
             )
         except (TypeError, AttributeError) as error:
             raise ValueError(f"invalid role lexicon {path}: {error}") from error
 
+    def is_title(self, phrase: str) -> bool:
+        """A whole title: seen in use, or ending in a role word ("senior rådgivare", "migrationspolitisk
+        talesperson")."""
+        words = phrase.casefold().split()
+        return bool(words) and (" ".join(words) in self.titles or self.is_role_word(words[-1]))
+
+    def party_of(self, text: str) -> str | None:
+        """The party a text names: its letters, its name written out (any case, genitive, a regional
+        branch after it: "Liberalerna Gotland"), or None."""
+        words = text.strip(" ().,").casefold().split()
+        if not words:
+            return None
+        if text.strip(" ().,").upper() in self.parties:
+            return text.strip(" ().,").upper()
+        name = words[0].removesuffix("s") if words[0] not in self.party_names else words[0]
+        return self.party_names.get(words[0]) or self.party_names.get(name)
+
     def is_role_word(self, word: str) -> bool:
+        """A word that is a title: listed, seen alone as a title in use, or a compound of a head
+        ("socialtjänstminister" ends in "minister")."""
         lower = word.casefold()
-        return lower in self.roles or any(lower.endswith(head) for head in self.heads)
+        return lower in self.roles or lower in self.titles or any(lower.endswith(head) for head in self.heads)
 
 
 
