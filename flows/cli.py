@@ -135,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "pipeline and of its bare model on an IOB2 file such as UNER Swedish-Talbanken test.")
     evaluate.add_argument("--gold", help="gold JSON Lines file (see the annotation guidelines)")
     evaluate.add_argument("--processed", default="processed", help="output folder to score with --gold")
-    evaluate.add_argument("--sets", nargs="+", choices=["dev", "test", "corpus-dev"], default=["dev", "test"],
-                          help="evaluation sets to run (default: dev test)")
+    evaluate.add_argument("--sets", nargs="+", choices=["dev", "test", "corpus-dev", "corpus-train"],
+                          default=["dev", "test"], help="evaluation sets to run (default: dev test)")
     evaluate.add_argument("--iob2", metavar="FILE", help="also score the full pipeline on this IOB2 file")
     evaluate.add_argument("--model", help="spaCy model package or folder (default as for run)")
     evaluate.add_argument("--workers", type=int, default=1, help="processes for the runs (default 1)")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pipeline import UserError
 
+MIN_STARTUP_SECONDS = 90
 _EPHEMERAL_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 
 
@@ -64,7 +65,8 @@ class EarlyApi:
         import httpx
         from prefect.settings import get_current_settings
 
-        timeout = get_current_settings().server.ephemeral.startup_timeout_seconds
+        # Prefect's default (20 s) is short on a busy 2-core machine, where its start-up alone can take that long
+        timeout = max(get_current_settings().server.ephemeral.startup_timeout_seconds, MIN_STARTUP_SECONDS)
         deadline, relaunched = time.monotonic() + timeout, False
         with httpx.Client() as client:
             while time.monotonic() < deadline:

@@ -30,6 +30,7 @@ from pipeline.resources import TAXONOMY_DIR, inflection_endings, taxonomy_files
 STRONG, WEAK = 1.0, 0.4
 TITLE_FACTOR = 1.5
 MAX_LIST_LINE_WORDS = 6
+NAME_LABELS = {"PER", "PRS"}  # product and platform names ("Decidim") are cues of their own
 # A taxonomy's file name is its table's name, and a table's name is an SQL view's.
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _RESERVED = {"documents", "entities", "person_roles", "partnerships", "files", "quarantine", "runs", "reviews"}
@@ -56,6 +57,8 @@ class Label:
     description: str
     cues: tuple[Cue, ...]
     negatives: tuple[Cue, ...]
+    not_in_sentence: tuple[str, ...] = ()  # a cue in a sentence with one of these words does not count
+    threshold: float | None = None  # this label's own threshold (None: the taxonomy's)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: the caches below are asked per document
@@ -114,9 +117,7 @@ def _load_taxonomy(path: Path, mtime_ns: int, size: int) -> Taxonomy:
         raise TaxonomyError(f"{path}: cannot read taxonomy: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("labels"), list):
         raise TaxonomyError(f"{path}: expected a mapping with a list under 'labels'")
-    threshold = data.get("threshold")
-    if not isinstance(threshold, int | float) or threshold <= 0:
-        raise TaxonomyError(f"{path}: 'threshold' must be a positive number, got {threshold!r}")
+    threshold = _threshold(data.get("threshold"), f"{path}: 'threshold'")
     labels, seen = [], set()
     for index, entry in enumerate(data["labels"], 1):
         where = f"{path}: label {index}"
@@ -132,9 +133,17 @@ def _load_taxonomy(path: Path, mtime_ns: int, size: int) -> Taxonomy:
             id=str(entry["id"]), name=str(entry["name"]), description=str(entry["description"]),
             cues=(*_cues(entry["strong"], STRONG, where), *_cues(entry.get("weak") or [], WEAK, where)),
             negatives=_cues(entry.get("not") or [], 0.0, where),
+            not_in_sentence=tuple(str(w).casefold() for w in entry.get("not_in_sentence") or []),
+            threshold=_threshold(entry.get("threshold"), f"{where}: threshold") if "threshold" in entry else None,
         ))
     return Taxonomy(path.stem, float(threshold), tuple(labels), str(data.get("title") or path.stem),
                     str(data.get("what") or path.stem.replace("_", " ")), hashlib.sha256(raw).hexdigest())
+
+
+def _threshold(value: object, where: str) -> float:
+    if not isinstance(value, int | float) or value <= 0:
+        raise TaxonomyError(f"{where} must be a positive number, got {value!r}")
+    return float(value)
 
 
 def _cues(values: object, weight: float, where: str) -> tuple[Cue, ...]:
@@ -299,6 +308,9 @@ def find_hits(doc: Doc, taxonomies: Mapping[str, Taxonomy], title_end: int) -> d
     hits: dict[str, list[Hit]] = {name: [] for name in taxonomies}
     rows = doc.to_array([LOWER, LEMMA, IS_SPACE, IDX, LENGTH]).tolist()  # per token; IDX: its character offset
     words = doc_words(rows, cue_index(*taxonomies.values()), doc.vocab.strings)
+    for ent in doc.ents:  # a cue inside a person's name is the name, not the topic: "Krister", "Kristina"
+        if ent.label_ in NAME_LABELS:
+            words[ent.start : ent.end] = [None] * len(ent)
     for first_token, end_token in sentence_bounds(doc) or [(0, len(doc))]:
         if not any(words[first_token:end_token]):
             continue
@@ -332,10 +344,18 @@ def unblocked_cues(candidates: list[tuple[Label, Cue]], matched: Matched,
 
 
 def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
-    """Sum each cue's evidence (repeats halve), keep labels at or above the threshold."""
+    """Sum each cue's evidence (repeats halve), keep labels at or above their threshold.
+
+    A label on weak cues alone ("träffar", "budget": words that support a label the text names) needs
+    twice its threshold: a common word that recurs a few times is not the method. A cue in a sentence
+    holding one of the label's `not_in_sentence` words does not count ("enligt en enkät" cites a survey,
+    "utredaren ska lämna förslag" is an inquiry's proposal, not residents').
+    """
     results = []
     for label in taxonomy.labels:
-        mine = [h for h in hits if h.label == label.id]
+        mine = [h for h in hits if h.label == label.id and not _blocked_sentence(h.sentence, label)]
+        if not mine:
+            continue
         # math.fsum over a fixed order: the score must not depend on set order (string hashing differs
         # between processes), or a label right at the threshold would come and go between runs.
         contributions = []
@@ -343,10 +363,18 @@ def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
             cue_hits = sorted((h for h in mine if h.cue == cue), key=lambda h: (-h.factor, h.start))
             contributions.extend(cue.weight * h.factor * 0.5**i for i, h in enumerate(cue_hits))
         score = round(math.fsum(contributions), 6)
-        if mine and score >= taxonomy.threshold:
+        needed = (label.threshold or taxonomy.threshold) * (1 if any(h.cue.weight >= STRONG for h in mine) else 2)
+        if score >= needed:
             best = max(mine, key=lambda h: (h.cue.weight * h.factor, -h.start))
             results.append(LabelResult(label.id, round(score, 3), best.sentence, best.start, best.end, mine))
     return results
+
+
+def _blocked_sentence(sentence: str, label: Label) -> bool:
+    if not label.not_in_sentence:
+        return False
+    text = f" {sentence.casefold()} "
+    return any(f" {word}" in text for word in label.not_in_sentence)
 
 
 def labels_in_phrase(phrase: str, taxonomy: Taxonomy) -> list[str]:
