@@ -37,7 +37,7 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]], lexi
                        and not lexicons.gazetteer.canonical_name(name))
     mentions = normalise(with_list_lines(mentions, lines, document.text, lexicons), lexicons.gazetteer)
     rows: dict[str, list] = {
-        "entities": [_entity_row(document, m) for m in mentions],
+        "entities": [_entity_row(document, m, lexicons) for m in mentions],
         "person_roles": _role_rows(document, docs, mentions, lines, lexicons),
         "partnerships": _partnership_rows(document, mentions, taxonomies.get(PARTNERSHIP_THEMES)),
     }
@@ -92,10 +92,13 @@ def _settle_part(mentions: list[Mention], part: Part, label: str, text: str, lex
     mentions.append(Mention(label, part.start, part.end, part.text, part.text, "list_line", sentence))
 
 
-def _entity_row(document: DocumentRecord, mention: Mention) -> EntityRow:
+def _entity_row(document: DocumentRecord, mention: Mention, lexicons: Lexicons) -> EntityRow:
+    kb_id = mention.kb_id
+    if kb_id is None and mention.label == "ORGANISATION":  # an agency however it was found
+        kb_id = lexicons.gazetteer.kb_ids.get(mention.normalized)
     return EntityRow(
         doc_id=document.doc_id, source_path=document.source_path, label=mention.label, text=mention.text,
-        normalized=mention.normalized, kb_id=mention.kb_id, country=mention.country, start_char=mention.start,
+        normalized=mention.normalized, kb_id=kb_id, country=mention.country, start_char=mention.start,
         end_char=mention.end, sentence=mention.sentence, source=mention.source, score=mention.score,
         review_status="unreviewed", extracted_label=mention.label, extracted_normalized=mention.normalized,
     )

@@ -65,7 +65,8 @@ def candidates(doc: Doc, offset: int, lexicons: Lexicons) -> list[Mention]:
         found.append(_mention(span, offset, "MUNICIPALITY", municipality.name, "municipality_list", span.kb_id_))
     for span in doc.spans.get(lexicons.org_gazetteer_key, []):
         canonical = lexicons.gazetteer.canonical_name(span.text) or span.text
-        found.append(_mention(span, offset, "ORGANISATION", canonical, "org_gazetteer"))
+        found.append(_mention(span, offset, "ORGANISATION", canonical, "org_gazetteer",
+                              lexicons.gazetteer.kb_ids.get(canonical)))
     councils = foreign.council_suffixes()
     for span in doc.spans.get(lexicons.org_patterns_key, []):
         council = foreign.foreign_municipality(span.text, lexicons.municipalities) if span.text.endswith(councils) \

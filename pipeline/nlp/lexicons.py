@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.nlp.registry import REGISTRY_FILE, load_registry
 from pipeline.resources import DATA_DIR
 
 MUNICIPALITY_FILE = DATA_DIR / "kommuner.csv"
@@ -40,6 +41,16 @@ def read_yaml(path: Path, what: str) -> dict:
 
 def _words(data: dict, key: str, fold: bool = True) -> frozenset[str]:
     return frozenset(str(w).casefold() if fold else str(w) for w in data.get(key) or [])
+
+
+def _add_form(canonical: dict[str, str], form: str, name: str, override: bool) -> None:
+    """A form and its genitive (the same organisation: "SKR:s", "Trafikverkets")."""
+    genitive_form = f"{form}:s" if form.isupper() or form[-1] in "sxz" else f"{form}s"
+    canonical.setdefault(genitive_form, name)
+    if override:
+        canonical[form] = name
+    else:
+        canonical.setdefault(form, name)
 
 
 def _titles(path: Path) -> frozenset[str]:
@@ -163,20 +174,30 @@ class Gazetteer(Serialised):
     pattern_words: dict[str, list[str]] = field(default_factory=dict)  # the words of each name pattern
     head_word_exceptions: tuple[str, ...] = ()  # "området" ends in "rådet" only by chance
     part_nouns: frozenset[str] = frozenset()  # "Filminstitutets styrelse" is a part of Filminstitutet
+    kb_ids: dict[str, str] = field(default_factory=dict)  # canonical name → Wikidata id or org number
 
     @classmethod
-    def from_file(cls, path: Path = ORGANISATION_FILE) -> Gazetteer:
+    def from_file(cls, path: Path = ORGANISATION_FILE, registry: Path = REGISTRY_FILE) -> Gazetteer:
+        """The gazetteer file's organisations, and the agency registry's (the file's entries win)."""
         data = read_yaml(path, "organisation gazetteer")
         try:
             canonical: dict[str, str] = {}
-            for entry in data.get("organisations", []):
-                name = str(entry["name"])
-                for form in (name, *(entry.get("aliases") or [])):
-                    form = str(form)
-                    # the genitive is the same organisation: "SKR:s", "Trafikverkets"
-                    genitive_form = f"{form}:s" if form.isupper() or form[-1] in "sxz" else f"{form}s"
-                    canonical.setdefault(genitive_form, name)
-                    canonical[form] = name
+            kb_ids: dict[str, str] = {}
+            listed = [(str(entry["name"]), [str(a) for a in entry.get("aliases") or []])
+                      for entry in data.get("organisations", [])]
+            for name, aliases in listed:
+                for form in (name, *aliases):
+                    _add_form(canonical, form, name, override=True)
+            entries = load_registry(registry)
+            # a body the file lists keeps the file's name for all its forms ("Statens skolverk" → Skolverket)
+            named = {e.name: canonical[e.form] for e in entries
+                     if e.kind in ("official", "short") and e.form in canonical}
+            for entry in entries:
+                name = named.get(entry.name, entry.name)
+                if entry.form not in canonical:
+                    _add_form(canonical, entry.form, name, override=False)
+                if entry.kb_id:
+                    kb_ids.setdefault(name, entry.kb_id)
             return cls(
                 canonical=canonical, generic=_words(data, "generic"),
                 not_organisations=_words(data, "not_organisations"),
@@ -184,7 +205,7 @@ class Gazetteer(Serialised):
                 name_words=_words(data, "name_words", fold=False),
                 pattern_words={str(k): [str(w) for w in v] for k, v in (data.get("pattern_words") or {}).items()},
                 head_word_exceptions=tuple(str(w) for w in data.get("head_word_exceptions", [])),
-                part_nouns=_words(data, "part_nouns"),
+                part_nouns=_words(data, "part_nouns"), kb_ids=kb_ids,
             )
         except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"invalid organisation gazetteer {path}: {error}") from error

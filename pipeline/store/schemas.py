@@ -112,7 +112,9 @@ ENTITIES = Table(
         _c("label", pa.string(), "MUNICIPALITY, PERSON, ORGANISATION or LOCATION.", "MUNICIPALITY", False),
         _c("text", pa.string(), "The mention as written; equals text[start_char:end_char].", "Umeå kommun", False),
         _c("normalized", pa.string(), "Canonical name (SCB name, full person name, full org name).", "Umeå", False),
-        _c("kb_id", pa.string(), "SCB kommunkod for Swedish municipalities, else null.", "2480"),
+        _c("kb_id", pa.string(), "Knowledge-base id: the SCB kommunkod of a Swedish municipality; for a Swedish "
+           "government agency (the registry in data/myndigheter.tsv.gz) its Wikidata id, or its organisation "
+           "number where Wikidata has none; else null.", "2480"),
         _c("country", pa.string(), "Country of a foreign municipality when the text gives it.", "Ukraina"),
         *_EVIDENCE,
         _c("source", pa.string(), "What found it: municipality_list, org_gazetteer, org_patterns, person_patterns, "
