@@ -101,6 +101,8 @@ def _from_model(ent: Span, offset: int, lexicons: Lexicons) -> Mention | None:
     text = ent.text
     if lexicons.municipalities.lookup(text):
         return None  # the municipality list has judged this name already
+    if label != "LOCATION" and places.after_place_noun(ent):  # "stadsdelen Majorna-Linné"
+        return _mention(ent, offset, "LOCATION", text, "ner")
     if label != "PERSON" or foreign.paired(ent, lexicons.municipality_key):
         # a surname that is also a town somewhere stays a person, unless named as a Swedish municipality's
         # counterpart ("Umeå kommun och Cherson")
@@ -142,11 +144,16 @@ def _as_place(ent: Span, offset: int, label: str, lexicons: Lexicons) -> Mention
             mention = _mention(ent, offset, "MUNICIPALITY", city, "ner+geonames")
             mention.country = foreign.country_after(ent)
             return mention
-        if label == "LOCATION":
-            return _mention(ent, offset, "LOCATION", text, "ner")  # a place, not a government: "bostadsbolag i Paris"
+        if label == "LOCATION" or _after_place_preposition(ent, lexicons):
+            # a place, not a government: "bostadsbolag i Paris"; the model's ORG too: "och ett i Toronto"
+            return _mention(ent, offset, "LOCATION", text, "ner")
     if places.is_place(text):
         return _mention(ent, offset, "LOCATION", places.country_of(text) or text, "ner")
     return None
+
+
+def _after_place_preposition(ent: Span, lexicons: Lexicons) -> bool:
+    return ent.start > 0 and ent.doc[ent.start - 1].lower_ in lexicons.municipalities.place_prepositions
 
 
 def with_coordination(span: Span) -> Span:

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from spacy.tokens import Span
 
 from pipeline.resources import DATA_DIR
 
@@ -113,6 +114,16 @@ def is_place(text: str) -> bool:
     """A country (its genitive too), region or Swedish town: a LOCATION whatever label the model gave it."""
     key = text.strip().casefold()
     return country_of(text) is not None or key in not_municipalities() or key in swedish_places()
+
+
+def after_place_noun(ent: Span) -> bool:
+    """The name follows a common noun for a kind of place (`place_nouns`): "stadsdelen Majorna-Linné"."""
+    return ent.start > 0 and ent.doc[ent.start - 1].lower_ in _place_nouns()
+
+
+@lru_cache(maxsize=1)
+def _place_nouns() -> frozenset[str]:
+    return frozenset(str(w).casefold() for w in words("place_nouns"))
 
 
 def build_geonames_file(target: Path = GEONAMES_FILE) -> int:

@@ -101,3 +101,29 @@ def test_lookup_normalises_written_forms():
     assert LEXICON.lookup("Göteborgs Stad").name == "Göteborg"
     assert LEXICON.lookup("Falu kommun").kb_id == "2080"
     assert LEXICON.lookup("Ingenstans") is None
+
+
+def _as_if_the_model_said(nlp, text: str, name: str, label: str) -> list[tuple[str, str]]:
+    """The mentions of a text where the model found `name` as `label` (whatever it finds itself)."""
+    from pipeline.extract.entities import candidates
+    from pipeline.nlp.lexicons import Lexicons
+
+    doc = nlp(text)
+    start = text.index(name)
+    doc.ents = [doc.char_span(start, start + len(name), label=label)]
+    return [(m.label, m.text) for m in candidates(doc, 0, Lexicons.of(nlp)) if m.source == "ner"]
+
+
+def test_a_foreign_city_after_a_place_preposition_is_a_place_even_as_the_models_organisation(nlp):
+    text = "Metoden har prövats av två skolor i Lyon och en i Toronto."
+    assert _as_if_the_model_said(nlp, text, "Toronto", "ORG") == [("LOCATION", "Toronto")]
+    # without the preposition a city's name can be its club or company: the model's ORG stands
+    assert _as_if_the_model_said(nlp, "Finalen vanns av Toronto.", "Toronto", "ORG") == [("ORGANISATION", "Toronto")]
+
+
+@pytest.mark.parametrize("label", ["ORG", "PER"])
+def test_a_name_after_a_noun_for_a_kind_of_place_is_a_place(nlp, label):
+    text = "Arbetet börjar i bostadsområdet Västra Sörby och sedan i stadsdelen Norra Ekbacken."
+    assert _as_if_the_model_said(nlp, text, "Norra Ekbacken", label) == [("LOCATION", "Norra Ekbacken")]
+    assert _as_if_the_model_said(nlp, "Stadsdelsnämnden Norra Ekbacken beslutade.", "Norra Ekbacken", "ORG") == [
+        ("ORGANISATION", "Norra Ekbacken")]
