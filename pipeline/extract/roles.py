@@ -6,6 +6,8 @@
 - "kommundirektör Ida Texell", "MFOF:s generaldirektör Per Bergling" (role before the name)
 - "Magda Gyllenfjell\\nProjektledare"                                 (contact block, one per line)
 - "var Rådström Baastad kommunalråd"                                (role right after the name)
+- "Pontus Rosenberg är i dag ministerråd", "Hon är rektor för …"     (biography: name or pronoun, link, role)
+- "2010 – 2014   Generalkonsul, Jeddah" under a person's name          (CV lines)
 
 Roles are kept as written, lower case; an organisation or place after
 "på/vid/i/hos/av" is split off into `org`.
@@ -31,8 +33,13 @@ _AFTER_NAME = re.compile(
     rf"(?:{_PARTY.replace('party', 'party2')})?(?=$|{_CLAUSE_END})"
 )
 _PARTY_ONLY = re.compile(rf"^[ \t]*{_PARTY}")
-_AND_MORE = re.compile(r"\s+och\s+")
+_AND_MORE = re.compile(r"(?<!-)\s+och\s+")  # not inside a coordinated compound: "Patent- och registreringsverket"
 _GENITIVE_ORG = re.compile(r"(?P<org>[A-ZÅÄÖ][\w-]*(?::s|s))$")
+# "* 2010 – 2014   Generalkonsul, Jeddah": a year or a span of years, then the position held.
+_CV_LINE = re.compile(r"^[ \t]*(?:[*•-][ \t]*)?(?:19|20)\d\d[ \t]*(?:[–—-][ \t]*(?:(?:19|20)\d\d)?)?[ \t]+"
+                      r"(?P<position>[A-ZÅÄÖa-zåäö][^,(\n]*)", re.MULTILINE)
+_CV_ORG = re.compile(r"\s+(?:vid|på|i|hos|inom)\s+")
+_APPOSITION = re.compile(rf"[ \t]*(?:{_PARTY})?[ \t]*,[ \t]*")
 MAX_ROLE_WORDS = 7
 MAX_PHRASE_WORDS = 14
 
@@ -46,6 +53,7 @@ class RolePatterns:
     role_right_after: re.Pattern[str]  # "Rådström Baastad kommunalråd och därefter …", "Lena X ny landshövding"
     sequence: re.Pattern[str]  # the further roles of role_right_after
     as_role: re.Pattern[str]  # "Jaan-Henrik Kain ingår som forskare"
+    biography: re.Pattern[str]  # " är i dag ministerråd och …", " har tidigare varit styrelseledamot i …"
 
 
 @lru_cache(maxsize=4)
@@ -64,6 +72,11 @@ def role_patterns(lexicon: RoleLexicon) -> RolePatterns:
         ),
         sequence=re.compile(rf"och\s+(?:{sequence})?([a-zåäö][\w-]*)"),
         as_role=re.compile(r"^[ \t]+(?:\w+[ \t]+){1,2}som[ \t]+(?P<role>[a-zåäö][\w-]*)"),
+        biography=re.compile(
+            rf"^[ \t]+(?:{alternatives(lexicon.biography_links)})[ \t]+"
+            rf"(?:(?:{alternatives(lexicon.biography_adverbs)}|sedan[ \t]+\d{{4}})[ \t]+)*"
+            r"(?P<role>[a-zåäö][^,.;:!?\n()–—\"”]*)"
+        ),
     )
 
 
@@ -93,6 +106,9 @@ def find_roles(doc: Doc, persons: list[PersonMention], lexicon: RoleLexicon) -> 
     shapes = _Shapes(lexicon, role_patterns(lexicon))
     for index, person in enumerate(persons):
         before = shapes.before_name(doc, text, person)
+        if index > 0 and text[: person.start].rstrip().endswith(","):
+            # "Annika Larsson, biträdande professor, Michael Erliksson": the title between commas is Annika's
+            before = [r for r in before if not _APPOSITION.fullmatch(text[persons[index - 1].end : r.start])]
         if not before and index > 0 and re.fullmatch(r"\s+och\s+", text[persons[index - 1].end : person.start]):
             # "statsråden Peter Kullgren och Carl-Oskar Bohlin": the role covers both
             before = [
@@ -104,6 +120,9 @@ def find_roles(doc: Doc, persons: list[PersonMention], lexicon: RoleLexicon) -> 
         next_start = persons[index + 1].start if index + 1 < len(persons) else len(text)
         links.extend(shapes.after_name(doc, text, person, next_start))
         links.extend(shapes.contact_block(doc, text, person))
+    for pronoun, next_start in _pronoun_subjects(doc, persons, lexicon):
+        links.extend(shapes.biography(doc, text, pronoun, next_start))
+    links.extend(shapes.cv_lines(doc, text, persons))
     seen: set[tuple[str, str]] = set()
     unique = []
     for link in sorted(links, key=lambda r: -r.score):
@@ -112,6 +131,23 @@ def find_roles(doc: Doc, persons: list[PersonMention], lexicon: RoleLexicon) -> 
             seen.add(key)
             unique.append(link)
     return sorted(unique, key=lambda r: r.start)
+
+
+def _pronoun_subjects(doc: Doc, persons: list[PersonMention], lexicon: RoleLexicon
+                      ) -> list[tuple[PersonMention, int]]:
+    """Sentences opening with "Han"/"Hon" after a sentence that named one person: the pronoun as that
+    person's mention (and where the next person's mention begins). Two persons named before: no one."""
+    found = []
+    named: set[str] = set()
+    for sentence in doc.sents:
+        inside = [p for p in persons if sentence.start_char <= p.start < sentence.end_char]
+        first = sentence[0] if not sentence[0].is_space else (sentence[1] if len(sentence) > 1 else sentence[0])
+        if not inside and first.lower_ in lexicon.pronouns and len(named) == 1:
+            person = PersonMention(next(iter(named)), first.idx, first.idx + len(first.text))
+            found.append((person, sentence.end_char))
+        if inside:
+            named = {p.name for p in inside}
+    return found
 
 
 def roles_of_list_lines(lines: list[ListLine], names: dict[tuple[int, int], str], lexicon: RoleLexicon,
@@ -160,20 +196,56 @@ class _Shapes:
             return []  # the phrase runs into the next name: "…, socialnämndens ordförande Iosif Karambotis"
         party_match = _PARTY_ONLY.match(rest)
         if not match:
-            return self.role_right_after(doc, text, rest, person)
+            return self.role_right_after(doc, text, rest, person) or self.biography(doc, text, person, next_start)
         party = match.group("party") or match.group("party2") or (party_match.group("party") if party_match else None)
-        phrase = self.patterns.clause_goes_on.sub("", match.group("role").strip())
-        if len(phrase.split()) > MAX_PHRASE_WORDS or not any(
-            self.looks_like_role(self.split_org(part)[0], strict=not party and not self.after_speech(text, person))
-            for part in _AND_MORE.split(phrase)
-        ):
+        strict = not party and not self.after_speech(text, person)
+        return self.phrase_links(doc, text, person, match.group("role"), party, person.end + match.end("role"),
+                                 strict, 0.85 if party else 0.75)
+
+    def biography(self, doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
+        """ "Pontus Rosenberg är i dag ministerråd …", "Hon har tidigare varit styrelseledamot i Cision":
+        one role (the position as written, without its place), holding a role word ("är född 1959" is none)."""
+        match = self.patterns.biography.match(text[person.end :])
+        if not match or person.end + match.end("role") > next_start:
             return []
-        end = person.end + match.end("role")
+        phrase = self.patterns.clause_goes_on.sub("", match.group("role").strip())
+        role, *org = _CV_ORG.split(phrase, maxsplit=1)  # "ministerråd och … myndighetschef på ambassaden X"
+        if not self.looks_like_role(role, strict=True):
+            return []
+        return [self.link(doc, text, person, role.lower(), None, org[0] if org else None, person.start,
+                          person.end + match.end("role"), 0.6)]
+
+    def phrase_links(self, doc: Doc, text: str, person: PersonMention, phrase: str, party: str | None, end: int,
+                     strict: bool, score: float) -> list[RoleLink]:
+        """The roles of a phrase after a name: up to where the clause goes on, one per "och" part, each
+        without its organisation."""
+        phrase = self.patterns.clause_goes_on.sub("", phrase.strip())
+        parts = _AND_MORE.split(phrase)
+        if len(phrase.split()) > MAX_PHRASE_WORDS or not any(
+                self.looks_like_role(self.split_org(part)[0], strict=strict) for part in parts):
+            return []
         links = []
-        for part in _AND_MORE.split(phrase):
+        for part in parts:
             role, org = self.split_org(part)
             if role and self.looks_like_role(role, strict=False):
-                links.append(self.link(doc, text, person, role, party, org, person.start, end, 0.85 if party else 0.75))
+                links.append(self.link(doc, text, person, role, party, org, person.start, end, score))
+        return links
+
+    def cv_lines(self, doc: Doc, text: str, persons: list[PersonMention]) -> list[RoleLink]:
+        """ "2010 – 2014   Generalkonsul, Jeddah": each position a CV line gives, for the person named last
+        before it; the position is one role ("rådgivare och biträdande kanslichef"), without its place."""
+        links = []
+        for match in _CV_LINE.finditer(text):
+            before = [p for p in persons if p.end <= match.start()]
+            if not before:
+                continue
+            role = _CV_ORG.split(match.group("position").strip(), maxsplit=1)[0].lower()
+            if self.looks_like_role(role, strict=True):
+                person = before[-1]
+                link = self.link(doc, text, person, role, None, None, match.start("position"), match.end(), 0.6)
+                link.start, link.end = match.start("position"), match.end()
+                link.evidence = match.group(0).strip()
+                links.append(link)
         return links
 
     def role_right_after(self, doc: Doc, text: str, rest: str, person: PersonMention) -> list[RoleLink]:

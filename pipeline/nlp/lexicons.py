@@ -240,6 +240,9 @@ class RoleLexicon(Serialised):
     qualifiers: tuple[str, ...] = ()  # "vice", "biträdande": part of the title before it
     boilerplate: tuple[str, ...] = ()  # "se presskontakt nedan": never a role
     party_names: dict[str, str] = field(default_factory=dict)  # "sverigedemokraterna" → "SD"
+    pronouns: frozenset[str] = frozenset()  # "Hon är rektor …": the person the text spoke of last
+    biography_links: tuple[str, ...] = ()  # "är", "har tidigare varit": between a subject and its role
+    biography_adverbs: tuple[str, ...] = ()  # "i dag", "sedan 2017": between the link and the role
 
     @classmethod
     def from_file(cls, path: Path = ROLES_FILE, titles: Path = ROLE_TITLES_FILE) -> RoleLexicon:
@@ -257,6 +260,8 @@ class RoleLexicon(Serialised):
                 titles=_titles(titles), qualifiers=_listed(data, "qualifiers"),
                 boilerplate=tuple(str(b).casefold() for b in data.get("boilerplate", [])),
                 party_names=_party_names(data.get("party_names") or {}),
+                pronouns=_words(data, "pronouns"), biography_links=_listed(data, "biography_links"),
+                biography_adverbs=_listed(data, "biography_adverbs"),
             )
         except (TypeError, AttributeError) as error:
             raise ValueError(f"invalid role lexicon {path}: {error}") from error

@@ -47,22 +47,32 @@ def title_of(part: str) -> str | None:
 
 
 def from_speaker_lists(path: Path, lexicon: RoleLexicon) -> Counter:
+    """Titles from "Name, Role, Organisation" strings. The part after the name is the title; further parts
+    before the organisation only when they hold a role word ("Name, Arkitekt, SAR/MSA, OKK+" names two
+    bodies after the title). A candidate that stands more often in the organisation's place of other
+    strings is an organisation ("SKR", "Gotland")."""
     found: Counter = Counter()
+    as_organisation: Counter = Counter()
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         for line in handle:
             for speaker in json.loads(line).get("speakers") or []:
                 parts = [p.strip() for p in str(speaker).split(",")]
                 if len(parts) >= 3:
-                    candidates = parts[1:-1]
+                    as_organisation[" ".join(_BRACKETS.sub(" ", parts[-1]).split()).lower()] += 1
+                    candidates = [parts[1], *(p for p in parts[2:-1] if _has_role_word(p, lexicon))]
                 elif len(parts) == 2:
-                    candidates = [p for p in parts[1:] if p.split() and lexicon.is_role_word(p.split()[-1])]
+                    candidates = [p for p in parts[1:] if _has_role_word(p, lexicon)]
                 else:
                     candidates = []
                 for part in candidates:
                     title = title_of(part)
                     if title and not lexicon.party_of(title):  # "Centerpartiet" stands there too
                         found[title] += 1
-    return found
+    return Counter({title: n for title, n in found.items() if as_organisation[title] <= n})
+
+
+def _has_role_word(part: str, lexicon: RoleLexicon) -> bool:
+    return any(lexicon.is_role_word(word.strip("(),.")) for word in part.split())
 
 
 def from_annotations() -> Counter:

@@ -103,3 +103,41 @@ def test_a_phrase_that_runs_into_the_next_name_is_not_a_role(nlp):
     assert ("Per Bergling", "generaldirektör", None, None) in found
     assert ("Iosif Karambotis", "socialnämndens ordförande", "S", None) in found
     assert not any(p == "Per Bergling" and "karambotis" in r for p, r, _, _ in found)
+
+
+def test_a_biography_gives_roles_by_name_and_by_pronoun(nlp):
+    text = ("Regeringen har utsett Karin Lundqvist till ny generaldirektör för Statens bostadsverk. "
+            "Karin Lundqvist är i dag ekonomichef och biträdande avdelningschef på departementet. "
+            "Hon har tidigare varit kommundirektör i Ydre kommun. Hon är född 1968.")
+    found = {(p, r) for p, r, _, _ in _roles(nlp, text)}
+    assert ("Karin Lundqvist", "ekonomichef och biträdande avdelningschef") in found  # the position, not its place
+    assert ("Karin Lundqvist", "kommundirektör") in found
+    assert not any("född" in r for _, r in found)
+
+
+def test_a_pronoun_after_two_persons_names_no_one(nlp):
+    text = "Karin Lundqvist och Per Holm besökte skolan. Hon är kommundirektör i Ydre kommun."
+    assert not any(r == "kommundirektör" for _, r, _, _ in _roles(nlp, text))
+
+
+def test_cv_lines_under_a_name_are_that_persons_positions(nlp):
+    text = ("Agremang har begärts för Maria Ekström som ambassadör i Lissabon. Under senare år har hon haft "
+            "följande befattningar:\n\n2019 – Enhetschef för enheten för Afrika vid Utrikesdepartementet\n\n"
+            "2015 – 2019 Ambassadråd på Sveriges ambassad i Nairobi\n\n2012 – 2015 Verksam vid presstjänsten")
+    found = {(p, r) for p, r, _, _ in _roles(nlp, text)}
+    assert ("Maria Ekström", "enhetschef för enheten för afrika") in found
+    assert ("Maria Ekström", "ambassadråd") in found
+    assert not any(r.startswith("verksam") for _, r in found)  # a line without a title
+
+
+def test_a_title_between_two_names_belongs_to_the_first(nlp):
+    text = "De nya ledamöterna är Annika Ström, biträdande professor, Olle Berg, rättschef på Skatteverket."
+    found = {(p, r) for p, r, _, _ in _roles(nlp, text)}
+    assert ("Annika Ström", "biträdande professor") in found
+    assert ("Olle Berg", "biträdande professor") not in found
+
+
+def test_a_coordinated_compound_is_not_two_roles(nlp):
+    text = "Detta säger Thomas Paulsson, generaldirektör för Patent- och registreringsverket."
+    roles = {r for p, r, _, _ in _roles(nlp, text) if p == "Thomas Paulsson"}
+    assert roles and not any(r.startswith("registreringsverket") for r in roles)
