@@ -101,11 +101,11 @@ def _from_model(ent: Span, offset: int, lexicons: Lexicons) -> Mention | None:
     text = ent.text
     if lexicons.municipalities.lookup(text):
         return None  # the municipality list has judged this name already
-    if label != "LOCATION" and places.after_place_noun(ent):  # "stadsdelen Majorna-Linné"
-        return _mention(ent, offset, "LOCATION", text, "ner")
-    if label != "PERSON" or foreign.paired(ent, lexicons.municipality_key):
+    if label != "LOCATION" and (places.after_place_noun(ent) or places.is_street(text)):
+        return _mention(ent, offset, "LOCATION", text, "ner")  # "stadsdelen Majorna-Linné", "Friskväderstorget"
+    if label != "PERSON" or foreign.paired(ent, lexicons.municipality_key) or _after_place_preposition(ent, lexicons):
         # a surname that is also a town somewhere stays a person, unless named as a Swedish municipality's
-        # counterpart ("Umeå kommun och Cherson")
+        # counterpart ("Umeå kommun och Cherson") or as a place ("startade i Porto Alegre")
         place = _as_place(ent, offset, label, lexicons)
         if place is not None:
             return place
@@ -118,6 +118,7 @@ def _from_model(ent: Span, offset: int, lexicons: Lexicons) -> Mention | None:
         ent = part_of(ent, lexicons.gazetteer)
         if ent is None:
             return None
+        ent = without_trailing_function_words(ent)
         text = ent.text
         name = clean_org_text(text, lexicons.gazetteer)
         # A single capitalised word opening a sentence is no evidence of a name ("Målsättningen …"); a title
@@ -164,6 +165,14 @@ def with_coordination(span: Span) -> Span:
            and doc[end + 1].is_alpha):
         end += 2
     return span if end == span.end else Span(doc, span.start, end, label=span.label)
+
+
+def without_trailing_function_words(span: Span) -> Span:
+    """A name does not end in a function word: "People's Momentum för sitt" is "People's Momentum"."""
+    end = span.end
+    while end > span.start + 1 and span.doc[end - 1].is_lower and span.doc[end - 1].is_stop:
+        end -= 1
+    return span if end == span.end else Span(span.doc, span.start, end, label=span.label)
 
 
 def without_leading_title(span: Span, roles: RoleLexicon) -> Span:

@@ -121,6 +121,17 @@ def after_place_noun(ent: Span) -> bool:
     return ent.start > 0 and ent.doc[ent.start - 1].lower_ in _place_nouns()
 
 
+def is_street(text: str) -> bool:
+    """A street, square or park by its name's ending (`street_endings`): "Friskväderstorget"."""
+    words = text.split()
+    return bool(words) and words[-1].casefold().endswith(_street_endings()) and words[-1][:1].isupper()
+
+
+@lru_cache(maxsize=1)
+def _street_endings() -> tuple[str, ...]:
+    return tuple(str(w).casefold() for w in words("street_endings"))
+
+
 @lru_cache(maxsize=1)
 def _place_nouns() -> frozenset[str]:
     return frozenset(str(w).casefold() for w in words("place_nouns"))

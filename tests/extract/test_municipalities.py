@@ -127,3 +127,21 @@ def test_a_name_after_a_noun_for_a_kind_of_place_is_a_place(nlp, label):
     assert _as_if_the_model_said(nlp, text, "Norra Ekbacken", label) == [("LOCATION", "Norra Ekbacken")]
     assert _as_if_the_model_said(nlp, "Stadsdelsnämnden Norra Ekbacken beslutade.", "Norra Ekbacken", "ORG") == [
         ("ORGANISATION", "Norra Ekbacken")]
+
+
+def test_a_street_or_square_is_a_place_whatever_the_model_said(nlp):
+    text = "Bostadsbolaget förvaltar lägenheter kring Solvädersplatsen och Regngatan."
+    assert _as_if_the_model_said(nlp, text, "Solvädersplatsen", "ORG") == [("LOCATION", "Solvädersplatsen")]
+    assert _as_if_the_model_said(nlp, text, "Regngatan", "PER") == [("LOCATION", "Regngatan")]
+
+
+def test_an_organisation_does_not_end_in_a_function_word(nlp):
+    text = "Nätverket Gröna Grannar för sitt arbete med odling fick priset."
+    assert _as_if_the_model_said(nlp, text, "Gröna Grannar för sitt", "ORG") == [("ORGANISATION", "Gröna Grannar")]
+
+
+def test_a_persons_name_after_a_place_preposition_is_the_place_it_names(nlp):
+    text = "Metoden föddes i Porto Alegre och spreds sedan vidare."
+    assert _as_if_the_model_said(nlp, text, "Porto Alegre", "PER") == [("LOCATION", "Porto Alegre")]
+    # a surname that is also a town stays a person elsewhere
+    assert _as_if_the_model_said(nlp, "Det berättar Eva Sala.", "Eva Sala", "PER") == [("PERSON", "Eva Sala")]
