@@ -7,6 +7,7 @@ version, model) is stamped on the rows by the run, batch by batch.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -16,7 +17,7 @@ from pipeline.extract import labels, partnerships, places
 from pipeline.extract.entities import Mention, mentions_in
 from pipeline.extract.labels import Taxonomy
 from pipeline.extract.lines import ListLine, Part, list_lines
-from pipeline.extract.resolution import normalise
+from pipeline.extract.resolution import is_abbreviation, normalise
 from pipeline.extract.roles import PersonMention, find_roles, roles_of_list_lines
 from pipeline.ingest.read import DocumentRecord
 from pipeline.nlp.lexicons import Lexicons
@@ -25,6 +26,7 @@ from pipeline.nlp.text import text_of
 from pipeline.store.schemas import EntityRow, LabelRow, PartnershipRow, PersonRoleRow
 
 PARTNERSHIP_THEMES = "cooperation_themes"  # the taxonomy whose labels a partnership's themes are
+_INTRODUCED = re.compile(r" ?\((?P<abbreviation>[A-ZÅÄÖ][A-ZÅÄÖ0-9&-]{1,9})\)")  # "… Norrlandsnätet (FNN)"
 
 
 def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]], lexicons: Lexicons,
@@ -35,7 +37,8 @@ def extract_document(document: DocumentRecord, docs: list[tuple[int, Doc]], lexi
         mentions.extend(mentions_in(doc, offset, lexicons))
     lines = list_lines(document.text, lambda name: clean_person_text(name, lexicons.names) is not None
                        and not lexicons.gazetteer.canonical_name(name))
-    mentions = normalise(with_list_lines(mentions, lines, document.text, lexicons), lexicons.gazetteer)
+    mentions = with_introduced_abbreviations(with_list_lines(mentions, lines, document.text, lexicons), document.text)
+    mentions = normalise(mentions, lexicons.gazetteer)
     rows: dict[str, list] = {
         "entities": [_entity_row(document, m, lexicons) for m in mentions],
         "person_roles": _role_rows(document, docs, mentions, lines, lexicons),
@@ -68,6 +71,26 @@ def with_list_lines(mentions: list[Mention], lines: list[ListLine], text: str, l
     return sorted(result, key=lambda m: m.start)
 
 
+def with_introduced_abbreviations(mentions: list[Mention], text: str) -> list[Mention]:
+    """An abbreviation in brackets right after an organisation's name ("Föreningen Norrlandsnätet (FNN)") is
+    that organisation wherever the document uses it, whether or not the model saw it (normalising then
+    names it by the full name)."""
+    introduced = {}
+    for mention in mentions:
+        match = _INTRODUCED.match(text, mention.end) if mention.label == "ORGANISATION" else None
+        if match and not is_abbreviation(mention.text):
+            introduced.setdefault(match["abbreviation"], mention)
+    if not introduced:
+        return mentions
+    result = list(mentions)
+    for match in re.finditer(rf"\b(?:{'|'.join(map(re.escape, introduced))})\b(?::s)?", text):
+        start, end = match.span()
+        if not any(m.start < end and start < m.end for m in result):
+            result.append(Mention("ORGANISATION", start, end, match[0], match[0], "abbreviation",
+                                  _line_of(text, start, end)))
+    return sorted(result, key=lambda m: m.start)
+
+
 def _names_a_body(part: str, lexicons: Lexicons) -> bool:
     """The last part names an organisation: capitalised, not a title, not a place."""
     words = part.split()
@@ -87,9 +110,13 @@ def _settle_part(mentions: list[Mention], part: Part, label: str, text: str, lex
         return
     if any(m.start < part.end and part.start < m.end for m in mentions):
         return  # a mention crosses the part: leave it to the model
-    line_start, line_end = text.rfind("\n", 0, part.start) + 1, text.find("\n", part.end)
-    sentence = text[line_start : line_end if line_end != -1 else len(text)].strip()
-    mentions.append(Mention(label, part.start, part.end, part.text, part.text, "list_line", sentence))
+    mentions.append(Mention(label, part.start, part.end, part.text, part.text, "list_line",
+                            _line_of(text, part.start, part.end)))
+
+
+def _line_of(text: str, start: int, end: int) -> str:
+    line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", end)
+    return text[line_start : line_end if line_end != -1 else len(text)].strip()
 
 
 def _entity_row(document: DocumentRecord, mention: Mention, lexicons: Lexicons) -> EntityRow:

@@ -27,6 +27,7 @@ SOURCES = {
     "org_patterns": (3, 0.85),
     "person_patterns": (3, 0.85),
     "list_line": (3, 0.8),  # "Name, Role, Organisation" lines (pipeline/extract/lines.py)
+    "abbreviation": (3, 0.8),  # "Föreningen Norrlandsnätet (FNN)", and FNN wherever the document uses it
     "ner+geonames": (2, 0.75),
     "ner": (1, 0.6),
 }

@@ -118,7 +118,8 @@ ENTITIES = Table(
         _c("country", pa.string(), "Country of a foreign municipality when the text gives it.", "Ukraina"),
         *_EVIDENCE,
         _c("source", pa.string(), "What found it: municipality_list, org_gazetteer, org_patterns, person_patterns, "
-           "ner+geonames (a model entity confirmed as a foreign city) or ner.", "ner", False),
+           "list_line (a \"Name, Role, Organisation\" line), abbreviation (introduced in brackets after the "
+           "organisation's name), ner+geonames (a model entity confirmed as a foreign city) or ner.", "ner", False),
         _c("score", pa.float64(), "Confidence in [0, 1] from the component's evidence.", "0.9", False),
         _REVIEW_STATUS,
         _c("extracted_label", pa.string(), "The label as extracted, before reviewers' corrections.", "PERSON", False),

@@ -141,3 +141,12 @@ def test_a_coordinated_compound_is_not_two_roles(nlp):
     text = "Detta säger Thomas Paulsson, generaldirektör för Patent- och registreringsverket."
     roles = {r for p, r, _, _ in _roles(nlp, text) if p == "Thomas Paulsson"}
     assert roles and not any(r.startswith("registreringsverket") for r in roles)
+
+
+def test_an_introduced_abbreviation_is_the_organisation_wherever_the_document_uses_it(nlp):
+    text = ("Föreningen Gröna Gårdar (FGG) startar i vår. Medlemmar i FGG odlar tillsammans, "
+            "och FGG:s styrelse väljs i maj.")
+    found = [(t, n, s) for t, n, s in ((r["text"], r["normalized"], r["source"])
+                                        for r in extract(nlp, text)["entities"]) if t.startswith("FGG")]
+    assert {n for _, n, _ in found} == {"Föreningen Gröna Gårdar"}
+    assert len(found) == 3
