@@ -3,7 +3,8 @@
 Checks every part file against the schema module, that `doc_id` is unique in
 `documents`, that every other row references a document, that offsets lie
 inside the text, that no row is duplicated, and that each run accounts for its
-inputs (files = new + reprocessed + unchanged + duplicates + quarantined).
+inputs (files = new + reprocessed + unchanged + duplicates + quarantined), and
+that every fetch has a known outcome and a reason when it failed.
 """
 
 from __future__ import annotations
