@@ -8,7 +8,9 @@ fetched, so they are fetched again). Files roll over at `MAX_FILE_BYTES`.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -45,6 +47,18 @@ class Exchange:
     fetched_at: dt.datetime
     source: str | None = None
     municipality: str | None = None
+    # Set when the body is the one fetched before (same payload digest, a server without validators):
+    # archived as a revisit record referring to that earlier fetch's date, not as a second copy.
+    revisit_of: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """The body's payload digest as WARC writes it (SHA-1, base 32)."""
+        return payload_digest(self.body)
+
+
+def payload_digest(body: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 class WarcArchive:
@@ -111,8 +125,12 @@ def discard_partial(work_dir: Path) -> list[str]:
     return notes
 
 
+def warc_date(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _records(writer: WARCWriter, exchange: Exchange) -> tuple:
-    date = exchange.fetched_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    date = warc_date(exchange.fetched_at)
     target = _request_target(exchange.url)
     request = writer.create_warc_record(
         exchange.url, "request", http_headers=StatusAndHeaders(
@@ -125,11 +143,14 @@ def _records(writer: WARCWriter, exchange: Exchange) -> tuple:
         fields[SOURCE_FIELD] = exchange.source
     if exchange.municipality:
         fields[MUNICIPALITY_FIELD] = exchange.municipality
+    http_headers = StatusAndHeaders(f"{exchange.status} {exchange.reason}".strip(), headers,
+                                    protocol=exchange.http_version)
+    if exchange.revisit_of:
+        return request, writer.create_revisit_record(exchange.url, exchange.digest, exchange.url, exchange.revisit_of,
+                                                     http_headers=http_headers, warc_headers_dict=fields)
     response = writer.create_warc_record(
         exchange.url, "response", payload=BytesIO(exchange.body), length=len(exchange.body),
-        http_headers=StatusAndHeaders(f"{exchange.status} {exchange.reason}".strip(), headers,
-                                      protocol=exchange.http_version),
-        warc_headers_dict=fields,
+        http_headers=http_headers, warc_headers_dict=fields,
     )
     return request, response
 

@@ -15,7 +15,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urldefrag, urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -99,21 +99,29 @@ class PoliteClient:
         self.gates: dict[str, HostGate] = {}
         self.robots: dict[str, RobotFileParser] = {}
         self.robots_locks: dict[str, threading.Lock] = {}
+        self.robots_trouble: dict[str, str] = {}  # origin → why its robots.txt allows nothing (unreachable …)
 
     def close(self) -> None:
         self.http.close()
 
     # --- one URL, redirects followed ---------------------------------------------------------
     def get(self, url: str, conditional: dict[str, str] | None = None, source: str | None = None,
-            municipality: str | None = None) -> Result:
-        """Fetch a URL politely; never raises for what the network or the server does."""
+            municipality: str | None = None, before: tuple[str, str] | None = None) -> Result:
+        """Fetch a URL politely; never raises for what the network or the server does.
+
+        before: (payload digest, WARC date) of the last fetch, so that the same body again is
+        `not_modified` too when the server sends no validators to make a 304 of it.
+        """
         chain = [url]
         current = url
         while True:
             if not self.allowed(current):
-                return Result(url, "disallowed", reason=f"robots.txt of {host_of(current)} disallows {current}")
+                why = self.robots_trouble.get(_origin(current))
+                return Result(url, "disallowed", reason=f"robots.txt of {host_of(current)} "
+                                                        + (f"{why}: nothing may be fetched" if why
+                                                           else f"disallows {current}"))
             try:
-                exchange, attempts = self._with_retries(current, conditional or {}, source, municipality)
+                exchange, attempts = self._with_retries(current, conditional or {}, source, municipality, before)
             except Failure as failure:
                 return Result(url, "failed", failure.status, failure.reason)
             status = exchange.status
@@ -131,18 +139,21 @@ class PoliteClient:
                 continue
             if status == 304:
                 return Result(url, "not_modified", status, None, exchange.fetched_at, exchange)
+            if exchange.revisit_of:
+                return Result(url, "not_modified", status, f"the same content as fetched at {exchange.revisit_of}",
+                              exchange.fetched_at, exchange)
             if 200 <= status < 300:
                 moved = f"redirected to {current}" if current != url else None
                 return Result(url, "fetched", status, moved, exchange.fetched_at, exchange)
             tries = f" after {attempts} attempts" if attempts > 1 else ""
             return _failed(url, exchange, f"HTTP {status} {exchange.reason}".strip() + tries)
 
-    def _with_retries(self, url: str, headers: dict[str, str], source: str | None, municipality: str | None
-                      ) -> tuple[Exchange, int]:
+    def _with_retries(self, url: str, headers: dict[str, str], source: str | None, municipality: str | None,
+                      before: tuple[str, str] | None = None) -> tuple[Exchange, int]:
         """One exchange, repeated after a 5xx or 429 (Retry-After, else doubling backoff); (last, attempts)."""
         settings = self.settings
         for attempt in range(settings.retries + 1):
-            exchange = self.exchange(url, headers, source, municipality)
+            exchange = self.exchange(url, headers, source, municipality, before)
             if exchange.status not in RETRY_STATUSES or attempt == settings.retries:
                 return exchange, attempt + 1
             wait = retry_after(exchange)
@@ -156,8 +167,9 @@ class PoliteClient:
 
     # --- one request --------------------------------------------------------------------------
     def exchange(self, url: str, headers: dict[str, str] | None = None, source: str | None = None,
-                 municipality: str | None = None) -> Exchange:
-        """One GET in the host's turn, its body read within max_bytes and timeout_seconds, archived."""
+                 municipality: str | None = None, before: tuple[str, str] | None = None) -> Exchange:
+        """One GET in the host's turn, its body read within max_bytes and timeout_seconds, archived
+        (a 200 whose body is `before`'s as a revisit record)."""
         settings = self.settings
         with self.gate(url).turn():
             started = time.monotonic()
@@ -175,6 +187,8 @@ class PoliteClient:
                 raise Failure(None, f"timed out after {settings.timeout_seconds:g} s") from None
             except httpx.HTTPError as error:
                 raise Failure(None, f"request failed: {error or type(error).__name__}") from None
+        if before and exchange.status == 200 and exchange.digest == before[0]:
+            exchange = replace(exchange, revisit_of=before[1])
         self.archive.write(exchange)
         return exchange
 
@@ -191,13 +205,12 @@ class PoliteClient:
 
     def robots_of(self, url: str) -> RobotFileParser:
         """The host's robots.txt, fetched once per run in the host's turn like any request."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        origin = _origin(url)
         with self.lock:
             lock = self.robots_locks.setdefault(origin, threading.Lock())
         with lock:
             if origin not in self.robots:
-                parser = self._fetch_robots(f"{origin}/robots.txt")
+                parser = self._fetch_robots(origin)
                 delay = parser.crawl_delay(self.settings.user_agent)
                 if delay:
                     gate = self.gate(url)
@@ -205,11 +218,11 @@ class PoliteClient:
                 self.robots[origin] = parser
             return self.robots[origin]
 
-    def _fetch_robots(self, robots_url: str) -> RobotFileParser:
+    def _fetch_robots(self, origin: str) -> RobotFileParser:
         """RFC 9309: 4xx means no rules, unreachable (5xx, network) means nothing allowed; 401/403 as
         urllib.robotparser reads them (nothing allowed)."""
-        parser = RobotFileParser(robots_url)
-        url = robots_url
+        url = f"{origin}/robots.txt"
+        parser = RobotFileParser(url)
         try:
             for _ in range(MAX_ROBOTS_REDIRECTS + 1):
                 exchange, _attempts = self._with_retries(url, {}, None, None)
@@ -218,14 +231,16 @@ class PoliteClient:
                     url = urljoin(url, location)
                     continue
                 break
-        except Failure:
+        except Failure as failure:
             parser.disallow_all = True
+            self.robots_trouble[origin] = f"could not be read ({failure.reason})"
             return parser
         status = exchange.status
         if status == 200:
             parser.parse(decoded_body(exchange, 500_000).decode("utf-8", errors="replace").splitlines())
         elif status in (401, 403) or status >= 500 or status in REDIRECT_STATUSES:
             parser.disallow_all = True
+            self.robots_trouble[origin] = f"answered HTTP {status}"
         else:
             parser.allow_all = True
         return parser
@@ -277,6 +292,11 @@ def retry_after(exchange: Exchange) -> float | None:
 
 def _failed(url: str, exchange: Exchange, reason: str) -> Result:
     return Result(url, "failed", exchange.status, reason, exchange.fetched_at, exchange)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def host_of(url: str) -> str:

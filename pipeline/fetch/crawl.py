@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.fetch.archive import WarcArchive, discard_partial
+from pipeline.fetch.archive import WarcArchive, discard_partial, warc_date
 from pipeline.fetch.client import OUTCOMES, PoliteClient, Result, decoded_body, host_of
 from pipeline.fetch.links import feed_links, sitemap_links, web_url
 from pipeline.fetch.sources import Settings, Source, load_sources
@@ -138,13 +138,16 @@ class Crawl:
                 done.result()
 
     def fetch(self, job: Job) -> Result:
-        result = self.client.get(job.url, self.state.validators(job.url), job.source.name, job.source.municipality)
+        result = self.client.get(job.url, self.state.validators(job.url), job.source.name, job.source.municipality,
+                                 self.state.last_body(job.url))
         self.record(result, job)
         return result
 
     def record(self, result: Result, job: Job) -> None:
         if result.outcome in ("fetched", "not_modified"):
             self.state.remember(job.url, result.header("ETag"), result.header("Last-Modified"))
+        if result.outcome == "fetched":
+            self.state.remember_body(job.url, result.exchange.digest, warc_date(result.exchange.fetched_at))
         elif result.outcome == "failed":
             self.log.warning("%s: %s failed: %s", job.source.name, job.url, result.reason)
         row = FetchRow(url=job.url, source=job.source.name, status=result.status, outcome=result.outcome,

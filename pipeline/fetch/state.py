@@ -1,9 +1,10 @@
 """What the fetcher remembers between runs, in the raw folder's `.kommunnlp-fetch/`: each URL's validators.
 
 For every URL fetched: its ETag and Last-Modified, so the next run asks
-conditionally (`If-None-Match`, `If-Modified-Since`), and for a feed or
-sitemap the links it listed, so a `304 Not Modified` listing still yields its
-pages. One fetch at a time per raw folder (a lock file). Ingestion does not
+conditionally (`If-None-Match`, `If-Modified-Since`); the digest and date of its
+last body, so the same body again from a server without validators is not
+archived twice; and for a feed or sitemap the links it listed, so a `304 Not
+Modified` listing still yields its pages. One fetch at a time per raw folder (a lock file). Ingestion does not
 read this folder (`pipeline.ingest.discover.FETCH_STATE_DIR`).
 """
 
@@ -77,6 +78,14 @@ class FetchState:
     def links(self, url: str) -> list[str] | None:
         """The links a feed or sitemap listed when it was last fetched."""
         return self.urls.get(url, {}).get("links")
+
+    def last_body(self, url: str) -> tuple[str, str] | None:
+        """(payload digest, WARC date) of the URL's last whole response."""
+        known = self.urls.get(url, {})
+        return (known["digest"], known["date"]) if known.get("digest") and known.get("date") else None
+
+    def remember_body(self, url: str, digest: str, date: str) -> None:
+        self.urls.setdefault(url, {}).update(digest=digest, date=date)
 
     def remember(self, url: str, etag: str | None, last_modified: str | None, links: list[str] | None = None
                  ) -> None:

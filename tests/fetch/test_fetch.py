@@ -207,3 +207,19 @@ def test_the_example_sources_file_is_valid():
     settings = load_sources(Path(__file__).resolve().parents[2] / "sources.example.yaml")
     assert settings.user_agent.startswith("kommunnlp/")
     assert {s.kind for s in settings.sources} == {"feed", "sitemap", "urls"}
+
+
+def test_the_same_body_again_from_a_server_without_validators_is_not_modified_and_archived_once(tmp_path):
+    page = article("Nyhet utan validerare", "Kommunen informerar om nyheten.", "2026-01-01")
+    page.validators = False
+    with NewsSite({"/robots.txt": robots(""), "/a": page}) as site:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(f'user_agent: "{USER_AGENT}"\ndelay_seconds: 0\nsources:\n'
+                           f"  - name: a\n    urls: [{site.url('/a')}]\n")
+        first = fetch_sources(sources, tmp_path / "raw", "20260101T000000Z-ffffff")
+        second = fetch_sources(sources, tmp_path / "raw", "20260102T000000Z-gggggg")
+    assert [(r.outcome, r.status) for r in first.rows] == [("fetched", 200)]
+    assert [(r.outcome, r.status) for r in second.rows] == [("not_modified", 200)]
+    assert "the same content as fetched at 2026" in second.rows[0].reason
+    kinds = [kind for kind, uri, _ in records(Path(second.archives[0])) if uri and uri.endswith("/a")]
+    assert sorted(kinds) == ["request", "revisit"]
