@@ -30,6 +30,7 @@ class Page:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     validators: bool = True  # send ETag and Last-Modified, answer 304 to a matching conditional request
+    length: bool = True  # send Content-Length; without it the body ends when the connection closes
 
 
 @dataclass
@@ -109,7 +110,11 @@ class NewsSite:
                 return
         handler.send_response(page.status)
         handler.send_header("Content-Type", page.content_type)
-        handler.send_header("Content-Length", str(len(page.body)))
+        if page.length:
+            handler.send_header("Content-Length", str(len(page.body)))
+        else:
+            handler.send_header("Connection", "close")
+            handler.close_connection = True
         for name, value in headers.items():
             handler.send_header(name, value)
         handler.end_headers()

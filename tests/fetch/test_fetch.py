@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from news_site import DELAY, RETRY_AFTER, USER_AGENT, NewsSite, article, municipal_routes, robots, write_sources
+from news_site import DELAY, RETRY_AFTER, USER_AGENT, NewsSite, Page, article, municipal_routes, robots, write_sources
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.fetch import fetch_sources
@@ -223,3 +223,13 @@ def test_the_same_body_again_from_a_server_without_validators_is_not_modified_an
     assert "the same content as fetched at 2026" in second.rows[0].reason
     kinds = [kind for kind, uri, _ in records(Path(second.archives[0])) if uri and uri.endswith("/a")]
     assert sorted(kinds) == ["request", "revisit"]
+
+
+def test_a_body_without_content_length_is_cut_off_at_max_bytes(tmp_path):
+    with NewsSite({"/robots.txt": robots(""), "/utan-langd": Page(b"<p>stor</p>" * 50_000, length=False)}) as site:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(f'user_agent: "{USER_AGENT}"\ndelay_seconds: 0\nmax_bytes: 100000\nsources:\n'
+                           f"  - name: a\n    urls: [{site.url('/utan-langd')}]\n")
+        report = fetch_sources(sources, tmp_path / "raw", "20260101T000000Z-hhhhhh")
+    assert [(r.outcome, r.status, r.reason) for r in report.rows] == [
+        ("failed", 200, "response is over max_bytes (100000)")]
