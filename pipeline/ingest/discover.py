@@ -24,7 +24,7 @@ def discover(root: Path) -> list[Discovered]:
     file is that one input, named by its file name."""
     root = Path(root)
     if root.is_file():
-        return [Discovered(root, root.name, SUFFIX_FORMATS.get(root.suffix.lower()))]
+        return [Discovered(root, root.name, format_of(root))]
     if not root.is_dir():
         raise FileNotFoundError(f"input folder not found: {root}")
     found: list[Discovered] = []
