@@ -1,8 +1,8 @@
 """Discovery and reading: every input under the root ends as a document, unchanged, skipped or quarantined.
 
 An *input* is a file, one line of a JSON Lines file or one HTML page of a
-WARC file. Each has a content hash; an input whose hash matches the previous run's is unchanged and is not
-read any further.
+WARC file. Each has a content hash; an input whose hash matches the previous
+run's is unchanged and is not read any further.
 """
 
 from __future__ import annotations
