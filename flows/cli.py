@@ -38,8 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kommunnlp {pipeline.PIPELINE_VERSION}")
     sub = parser.add_subparsers(title="commands")
 
-    run = sub.add_parser("run", help="ingest a folder of raw files (or one file) into the output tables")
-    run.add_argument("input", nargs="?", default="raw", help="input folder or file (default: raw)")
+    run = sub.add_parser("run", help="ingest a folder of raw files (or one file) into the output tables "
+                                     "(fetching first with --sources)")
+    run.add_argument("input", nargs="?", help="input folder or file (default: raw)")
+    run.add_argument("--sources", metavar="FILE", help="fetch what this sources file lists into the --raw folder "
+                                                       "first, in the same flow run (see sources.example.yaml)")
+    run.add_argument("--raw", metavar="DIR", help="the raw folder fetched into and ingested (the input folder)")
     run.add_argument("--output", "-o", default="processed", help="output folder (default: processed)")
     run.add_argument("--model", help="spaCy model package or folder (default: sv_core_news_sm if installed, "
                                      "else the model kommunnlp ships)")
@@ -61,12 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     schedule = sub.add_parser("schedule", help="serve a Prefect deployment that runs the ingest flow on a schedule")
     schedule.add_argument("--cron", required=True, help='cron schedule, e.g. "0 6 * * *" (every day at 06:00)')
     schedule.add_argument("--timezone", default="Europe/Stockholm", help="time zone of the schedule")
-    schedule.add_argument("--input", required=True, help="input folder")
+    schedule.add_argument("--input", "--raw", dest="input", required=True,
+                          help="input folder (with --sources: the raw folder fetched into)")
+    schedule.add_argument("--sources", metavar="FILE", help="fetch what this sources file lists before each run")
     schedule.add_argument("--output", required=True, help="output folder")
     schedule.add_argument("--name", default="kommunnlp-ingest", help="deployment name")
     schedule.add_argument("--model", help="spaCy model package or folder")
     schedule.add_argument("--workers", type=int, help="processes for the NLP stage")
     schedule.set_defaults(handler=cmd_schedule)
+
+    fetch = sub.add_parser("fetch", help="fetch the feeds, sitemaps and pages of a sources file into WARC files")
+    fetch.add_argument("sources", help="sources file (YAML; see sources.example.yaml)")
+    fetch.add_argument("--raw", required=True, metavar="DIR", help="folder for the WARC files (ingest it with run)")
+    fetch.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                       help="wait this long for another fetch into the same folder (default: refuse at once)")
+    fetch.add_argument("--json", action="store_true", help="print the summary as JSON")
+    fetch.set_defaults(handler=cmd_fetch)
 
     train = sub.add_parser("train-ner", help="train the shipped Swedish NER model (needs ../shared)")
     train.add_argument("--work-dir", default="build/ner", help="scratch folder; finished steps are reused "
@@ -96,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     query = sub.add_parser("query", help="run read-only SQL over the output tables (DuckDB)")
     query.add_argument("sql", help="one SELECT statement; tables: " + ", ".join(
         ["documents", "entities", "person_roles", *(p.stem for p in taxonomy_files()), "partnerships", "reviews",
-         "runs", "quarantine", "files"]))
+         "runs", "quarantine", "files", "fetches"]))
     query.add_argument("--processed", default="processed", help="output folder (default: processed)")
     query.add_argument("--format", choices=["table", "csv", "json"], default="table")
     query.set_defaults(handler=cmd_query)
@@ -246,11 +260,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     from flows.schedule import make_deployment, serve
 
+    if args.sources and not _sources_usable(args.sources, args.input):
+        return EXIT_USAGE
     if not Path(args.input).is_dir():
         print(f"kommunnlp: input folder not found: {args.input}", file=sys.stderr)
         return EXIT_USAGE
+    sources = str(Path(args.sources).resolve()) if args.sources else None
     deployment = make_deployment(args.name, args.cron, args.input, args.output, args.timezone, model=args.model,
-                                 workers=args.workers)
+                                 workers=args.workers, sources=sources)
     print(f"serving deployment '{deployment.flow_name}/{args.name}' on '{args.cron}' ({args.timezone}); "
           "Ctrl-C stops it. Trigger a run by hand: "
           f"prefect deployment run '{deployment.flow_name}/{args.name}'")
@@ -318,16 +335,23 @@ def _to_stderr(message: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if not Path(args.input).exists():
-        print(f"kommunnlp: input not found: {args.input} (give a folder or a file)", file=sys.stderr)
+    if args.input and args.raw and Path(args.input) != Path(args.raw):
+        print("kommunnlp: give the input once: as INPUT or as --raw", file=sys.stderr)
+        return EXIT_USAGE
+    input_dir = args.raw or args.input or "raw"
+    if args.sources and not _sources_usable(args.sources, input_dir):
+        return EXIT_USAGE
+    if not Path(input_dir).exists():
+        print(f"kommunnlp: input not found: {input_dir} (give a folder or a file)", file=sys.stderr)
         return EXIT_USAGE
     from flows.run import run_command
     from pipeline.runs import RunOptions
 
-    options = RunOptions(args.input, args.output, args.model, args.force, args.workers, args.batch_size,
+    options = RunOptions(input_dir, args.output, args.model, args.force, args.workers, args.batch_size,
                          args.max_bytes, args.wait, args.taxonomies)
     try:
-        summary = run_command(options, dask_address=args.dask_address, show_progress=sys.stderr.isatty())
+        summary = run_command(options, dask_address=args.dask_address, show_progress=sys.stderr.isatty(),
+                              sources=args.sources)
     except UserError as error:
         print(f"kommunnlp: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -337,6 +361,49 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.strict:
             return EXIT_FAILED
     return EXIT_OK
+
+
+def _sources_usable(sources: str, raw_dir: str) -> bool:
+    """Check the sources file before anything starts (and make the raw folder); False after saying why."""
+    from pipeline.fetch.sources import load_sources
+
+    try:
+        load_sources(sources)
+    except UserError as error:
+        print(f"kommunnlp: {error}", file=sys.stderr)
+        return False
+    Path(raw_dir).mkdir(parents=True, exist_ok=True)
+    return True
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    if not _sources_usable(args.sources, args.raw):
+        return EXIT_USAGE
+    from flows.prefect_api import early_api, unless_configured, using
+
+    server = early_api()
+    from flows.fetch import fetch_flow
+
+    try:
+        with using(unless_configured(server)):
+            summary = fetch_flow(sources=args.sources, raw_dir=args.raw, wait_seconds=args.wait)
+    except UserError as error:
+        print(f"kommunnlp: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else
+          "\n".join([f"fetch {summary['run_id']} → {args.raw}/", *format_fetch(summary)]))
+    return EXIT_OK
+
+
+def format_fetch(fetch: dict) -> list[str]:
+    """The summary lines of a fetch: outcomes, then the failures (the first QUARANTINE_LINES)."""
+    counts = ", ".join(f"{fetch[k]} {k.replace('_', ' ')}" for k in ("fetched", "not_modified", "failed",
+                                                                       "disallowed", "skipped"))
+    lines = [f"  fetched      {fetch['urls']} URLs: {counts}"]
+    lines += [f"  ! {row['url']}: {row['reason']}" for row in fetch["failures"][:QUARANTINE_LINES]]
+    if len(fetch["failures"]) > QUARANTINE_LINES:
+        lines.append(f"  ! … and {len(fetch['failures']) - QUARANTINE_LINES} more failed in the fetches table")
+    return lines
 
 
 def format_summary(summary: dict, output: str) -> str:
@@ -355,6 +422,8 @@ def format_summary(summary: dict, output: str) -> str:
         f"  model        {summary['model']}",
         f"  seconds      {summary['seconds']:.1f}",
     ]
+    if "fetch" in summary:
+        lines[1:1] = format_fetch(summary["fetch"])
     shown = summary["quarantine"][:QUARANTINE_LINES]
     for row in shown:
         lines.append(f"  ! {row['source_path']}: [{row['stage']}] {row['reason']}")

@@ -17,6 +17,7 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from flows.fetch import fetch_before_ingest, record_fetches
 from pipeline import UserError, analysis, runs
 from pipeline import workers as worker_pool
 from pipeline.analysis import Analysed
@@ -55,8 +56,11 @@ def ingest_flow(
     show_progress: bool = False,
     analysis_window: int = 0,
     taxonomies: str | None = None,
+    sources: str | None = None,
 ) -> dict:
     """Ingest every file under input_dir into the tables under output_dir; returns the run summary.
+
+    sources: a sources file; the flow first fetches what it lists into input_dir (as WARC files).
 
     taxonomies: a folder of taxonomy files (default: the shipped ones), each its own label table.
     analysis_window: batches analysed at once; 0 chooses (2 with worker processes, so they never wait
@@ -70,7 +74,10 @@ def ingest_flow(
     with job.store.locked(wait_seconds, run_id=job.summary.run_id, flow_run_id=str(flow_run.id)) as killed:
         if killed:
             mark_crashed(killed, logger)
+        fetched = fetch_before_ingest(job, sources) if sources else None
         batches = job.start()
+        if fetched is not None:
+            record_fetches(job, fetched)
         try:
             with _progress(show_progress, sum(len(b) for b in batches)) as advance:
                 window = analysis_window or (2 if workers > 1 else 1)
@@ -80,6 +87,8 @@ def ingest_flow(
         finally:
             worker_pool.shutdown()
         result = job.finish()
+    if fetched is not None:
+        result["fetch"] = fetched.as_dict()
     if strict and result["quarantined"]:
         raise StrictModeError(f"{result['quarantined']} inputs quarantined (--strict)")
     return result

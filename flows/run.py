@@ -15,20 +15,22 @@ from pipeline import workers as worker_pool
 from pipeline.runs import RunOptions
 
 
-def run_command(options: RunOptions, *, dask_address: str | None = None, show_progress: bool = False) -> dict:
-    """Run the ingest flow as the command does; returns the run's summary (errors are the flow's)."""
+def run_command(options: RunOptions, *, dask_address: str | None = None, show_progress: bool = False,
+                sources: str | None = None) -> dict:
+    """Run the ingest flow as the command does (fetching first with `sources`); returns the run's summary."""
     from flows.prefect_api import early_api, unless_configured
 
     server = early_api()  # first, so that Prefect's start-up overlaps everything below
     try:
         if not dask_address:
             warm_workers(options)  # next, so that the model loads meanwhile too
-        return _flow_run(options, unless_configured(server), dask_address, show_progress)
+        return _flow_run(options, unless_configured(server), dask_address, show_progress, sources)
     finally:
         worker_pool.shutdown()
 
 
-def _flow_run(options: RunOptions, server, dask_address: str | None, show_progress: bool) -> dict:
+def _flow_run(options: RunOptions, server, dask_address: str | None, show_progress: bool, sources: str | None
+              ) -> dict:
     from flows.ingest import ingest_flow
     from flows.prefect_api import NOT_IN_A_UI, using
 
@@ -44,7 +46,7 @@ def _flow_run(options: RunOptions, server, dask_address: str | None, show_progre
             input_dir=options.input_dir, output_dir=options.output_dir, model=options.model, force=options.force,
             strict=False, workers=options.workers, batch_size=options.batch_size, max_bytes=options.max_bytes,
             wait_seconds=options.wait_seconds, show_progress=show_progress, analysis_window=window,
-            taxonomies=options.taxonomies,
+            taxonomies=options.taxonomies, sources=sources,
         )
 
 

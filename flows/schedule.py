@@ -22,7 +22,8 @@ def make_deployment(name: str, cron: str, input_dir: str, output_dir: str, timez
         name=name,
         schedule=Cron(cron, timezone=timezone),
         parameters=params,
-        description=f"Ingest {params['input_dir']} into {params['output_dir']} on '{cron}' ({timezone}).",
+        description=(f"Fetch {params['sources']} into {params['input_dir']}, then ingest" if "sources" in params
+                     else f"Ingest {params['input_dir']}") + f" into {params['output_dir']} on '{cron}' ({timezone}).",
         tags=["kommunnlp"],
     )
 

@@ -27,6 +27,7 @@ from pipeline import workers as worker_pool
 from pipeline.analysis import Analysed
 from pipeline.extract.labels import Taxonomy, load_taxonomies
 from pipeline.ingest.discover import Discovered, discover
+from pipeline.ingest.formats import RECORD_FORMATS
 from pipeline.ingest.read import DEFAULT_MAX_BYTES, DocumentRecord, Outcome, metadata_json, read_each, read_inputs
 from pipeline.nlp.model import model_fingerprint, model_label_of, resolve_model
 from pipeline.outputs.curation import Curation, apply_to_entities, apply_to_roles, curation_path, load_curation
@@ -117,7 +118,8 @@ def batch_tables(
     rows: dict[str, list] = {name: [] for name in document_tables(tables)}
     for doc in settled.documents:
         rows["documents"].append(DocumentRow(
-            doc_id=doc.doc_id, source_path=doc.source_path, title=doc.title, published=doc.published,
+            doc_id=doc.doc_id, source_path=doc.source_path, url=doc.url, fetched_at=doc.fetched_at,
+            title=doc.title, published=doc.published,
             language=doc.language, language_prob=doc.language_prob, n_chars=doc.n_chars,
             n_tokens=analysed.n_tokens[doc.doc_id], text=doc.text, source_format=doc.source_format,
             encoding=doc.encoding, metadata_json=metadata_json(doc), fingerprint=fingerprint_of(doc.doc_id),
@@ -366,10 +368,10 @@ def read_batch(root: str, batch: list[Discovered], previous: dict[str, str], max
 
 
 def known_for(batch: list[Discovered], previous: dict[str, str]) -> dict[str, str]:
-    """The earlier hashes a batch needs: its files, and each line of its JSONL files."""
+    """The earlier hashes a batch needs: its files, and each record (JSONL line, WARC page) of its record files."""
     wanted = {d.source_path for d in batch}
-    jsonl = tuple(f"{d.source_path}#" for d in batch if d.kind == "jsonl")
-    return {p: h for p, h in previous.items() if p in wanted or (jsonl and p.startswith(jsonl))}
+    records = tuple(f"{d.source_path}#" for d in batch if d.kind in RECORD_FORMATS)
+    return {p: h for p, h in previous.items() if p in wanted or (records and p.startswith(records))}
 
 
 def run(options: RunOptions, logger: logging.Logger | None = None) -> dict:

@@ -6,7 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.ingest.formats import SUFFIX_FORMATS
+from pipeline.ingest.formats import format_of
+
+# The fetcher's own files in a raw folder (validators, unfinished archives): not input.
+FETCH_STATE_DIR = ".kommunnlp-fetch"
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ def discover(root: Path) -> list[Discovered]:
     file is that one input, named by its file name."""
     root = Path(root)
     if root.is_file():
-        return [Discovered(root, root.name, SUFFIX_FORMATS.get(root.suffix.lower()))]
+        return [Discovered(root, root.name, format_of(root))]
     if not root.is_dir():
         raise FileNotFoundError(f"input folder not found: {root}")
     found: list[Discovered] = []
@@ -32,9 +35,9 @@ def discover(root: Path) -> list[Discovered]:
             dirs[:] = []
             continue
         seen_dirs.add(real)
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != FETCH_STATE_DIR)
         for name in sorted(files):
             path = Path(folder) / name
             relative = path.relative_to(root).as_posix()
-            found.append(Discovered(path, relative, SUFFIX_FORMATS.get(path.suffix.lower())))
+            found.append(Discovered(path, relative, format_of(path)))
     return sorted(found, key=lambda d: d.source_path)

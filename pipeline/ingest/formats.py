@@ -1,9 +1,10 @@
-"""Input formats → (text, metadata): plain text, markdown with front matter, HTML, JSON Lines."""
+"""Input formats → (text, metadata): plain text, markdown with front matter, HTML, JSON Lines (and WARC)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import frontmatter
@@ -19,7 +20,17 @@ SUFFIX_FORMATS = {
     ".html": "html",
     ".htm": "html",
     ".jsonl": "jsonl",
+    ".warc": "warc",
+    ".warc.gz": "warc",
 }
+# Files that hold many inputs, each its own `file#key` (JSONL: line number; WARC: record offset).
+RECORD_FORMATS = frozenset({"jsonl", "warc"})
+
+
+def format_of(path: Path) -> str | None:
+    """The format a file's name gives: its last suffix, or its last two (`crawl.warc.gz`); None: unsupported."""
+    double = "".join(path.suffixes[-2:]).lower()
+    return SUFFIX_FORMATS.get(double) or SUFFIX_FORMATS.get(path.suffix.lower())
 
 
 class ParseError(ValueError):

@@ -1,8 +1,8 @@
 """Discovery and reading: every input under the root ends as a document, unchanged, skipped or quarantined.
 
-An *input* is a file, or one line of a JSON Lines file. Each has a content
-hash; an input whose hash matches the previous run's is unchanged and is not
-read any further.
+An *input* is a file, one line of a JSON Lines file or one HTML page of a
+WARC file. Each has a content hash; an input whose hash matches the previous
+run's is unchanged and is not read any further.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from pipeline.ingest.cleaning import clean_text
 from pipeline.ingest.decoding import DecodeError, decode
 from pipeline.ingest.discover import Discovered
-from pipeline.ingest.formats import PARSERS, Parsed, ParseError, parse_jsonl_line
+from pipeline.ingest.formats import PARSERS, Parsed, ParseError, parse_html, parse_jsonl_line
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.metadata import published_of, title_of
+from pipeline.ingest.warc import WarcBroken, warc_pages
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -36,6 +37,8 @@ class DocumentRecord:
     source_format: str
     encoding: str
     metadata: dict = field(default_factory=dict)
+    url: str | None = None  # a page from a WARC file: its URL and when it was fetched
+    fetched_at: datetime | None = None
 
     @property
     def n_chars(self) -> int:
@@ -100,6 +103,9 @@ def _read_one(item: Discovered, previous: dict[str, str], max_bytes: int, force:
         yield _settled(item.source_path, f"!skipped:{size}", size, previous, force, "skipped", "discover",
                        f"unsupported file type {suffix}")
         return
+    if item.kind == "warc":  # limits apply per record: the file may be any size
+        yield from _read_warc(item, previous, max_bytes, force)
+        return
     if size > max_bytes:
         yield _settled(item.source_path, f"!too-large:{size}", size, previous, force, "quarantined", "read",
                        f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
@@ -156,6 +162,38 @@ def _read_jsonl(item: Discovered, data: bytes, previous: dict[str, str], force: 
             yield Outcome(source_path, digest, len(raw), "new", document=document)
 
 
+def _read_warc(item: Discovered, previous: dict[str, str], max_bytes: int, force: bool) -> Iterator[Outcome]:
+    """Each HTML page of a WARC file is its own input, `file.warc.gz#<record offset>`, read one at a time."""
+    for page in warc_pages(item.path, max_bytes):
+        if isinstance(page, WarcBroken):
+            yield _settled(f"{item.source_path}#broken", f"!broken:{page.offset}", 0, previous, force, "quarantined",
+                           "read", page.reason)
+            return
+        source_path = f"{item.source_path}#{page.offset}"
+        if page.content is None:
+            yield _settled(source_path, f"!too-large:{page.size}", page.size, previous, force, "quarantined", "read",
+                           f"record is {page.size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
+            continue
+        digest = sha256(page.content)
+        if not force and previous.get(source_path) == digest:
+            yield Outcome(source_path, digest, len(page.content), "unchanged")
+            continue
+        try:
+            if page.truncated:
+                raise Rejected("read", f"the crawler cut the page short (WARC-Truncated: {page.truncated})")
+            text, encoding = _decode(page.content)
+            parsed = parse_html(text)
+            parsed.metadata.update(page.metadata)
+            document = make_document(parsed, source_path, "warc", encoding, url=page.url, fetched_at=page.fetched_at)
+        except Rejected as rejected:
+            yield Outcome(source_path, digest, len(page.content), "quarantined", stage=rejected.stage,
+                          reason=rejected.reason)
+        except ParseError as error:
+            yield Outcome(source_path, digest, len(page.content), "quarantined", stage="parse", reason=str(error))
+        else:
+            yield Outcome(source_path, digest, len(page.content), "new", document=document)
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     if not data.strip():
         raise Rejected("read", "empty file" if not data else "file holds only white space")
@@ -165,8 +203,9 @@ def _decode(data: bytes) -> tuple[str, str]:
         raise Rejected("decode", str(error)) from None
 
 
-def make_document(parsed: Parsed, source_path: str, kind: str, encoding: str) -> DocumentRecord:
-    """Clean the parsed text and give it its identity and language."""
+def make_document(parsed: Parsed, source_path: str, kind: str, encoding: str, url: str | None = None,
+                  fetched_at: datetime | None = None) -> DocumentRecord:
+    """Clean the parsed text and give it its identity and language (a fetched page: its URL and fetch time)."""
     text = clean_text(parsed.text)
     if not text:
         raise Rejected("clean", "no text left after cleaning")
@@ -177,13 +216,15 @@ def make_document(parsed: Parsed, source_path: str, kind: str, encoding: str) ->
         doc_id=sha256(text.encode("utf-8")),
         source_path=source_path,
         title=title_of(parsed.metadata, text),
-        published=published_of(parsed.metadata, parsed.text, source_path),
+        published=published_of(parsed.metadata, parsed.text, url or source_path),
         language=language.code,
         language_prob=language.probability,
         text=text,
         source_format=kind,
         encoding=encoding,
         metadata=parsed.metadata,
+        url=url,
+        fetched_at=fetched_at,
     )
 
 

@@ -3,7 +3,8 @@
 Checks every part file against the schema module, that `doc_id` is unique in
 `documents`, that every other row references a document, that offsets lie
 inside the text, that no row is duplicated, and that each run accounts for its
-inputs (files = new + reprocessed + unchanged + duplicates + quarantined).
+inputs (files = new + reprocessed + unchanged + duplicates + quarantined), and
+that every fetch has a known outcome and a reason when it failed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ROW_KEYS = {
     "person_roles": "doc_id, person, role, start_char",
     "partnerships": "doc_id, swedish_kb_id, partner",
     "runs": "run_id",
+    "fetches": "run_id, url",
 }
 LABEL_KEY = "doc_id, label"
 
@@ -85,4 +87,9 @@ def check(processed: Path) -> Report:
     report.add("files: every duplicate points at a document", one(
         "SELECT count(*) FROM files WHERE status IN ('document', 'duplicate') "
         "AND doc_id NOT IN (SELECT doc_id FROM documents)"))
+    report.add("fetches: outcome is one of fetched, not_modified, failed, disallowed, skipped", one(
+        "SELECT count(*) FROM fetches WHERE outcome NOT IN "
+        "('fetched', 'not_modified', 'failed', 'disallowed', 'skipped')"))
+    report.add("fetches: every failed, disallowed or skipped URL has a reason", one(
+        "SELECT count(*) FROM fetches WHERE outcome IN ('failed', 'disallowed', 'skipped') AND reason IS NULL"))
     return report

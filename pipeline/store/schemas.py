@@ -79,6 +79,10 @@ DOCUMENTS = Table(
     (
         _DOC_REF[0],
         _DOC_REF[1],
+        _c("url", pa.string(), "The page's URL for a fetched page (a WARC response record); null for a plain file.",
+           "https://www.ale.se/nyheter/dialogmote"),
+        _c("fetched_at", pa.timestamp("us", tz="UTC"), "When the page was fetched (the WARC record's date); null "
+           "for a plain file.", "2026-11-22 06:00:12+00"),
         _c("title", pa.string(), "Front matter title, HTML <title>/<h1>, else the first line.", "Dialogmöte i Umeå"),
         _c("published", pa.date32(), "Publication date when the source gives one.", "2020-07-01"),
         _c(
@@ -92,7 +96,8 @@ DOCUMENTS = Table(
         _c("n_chars", pa.int64(), "Length of `text` in characters.", "2345", False),
         _c("n_tokens", pa.int64(), "Number of spaCy tokens in `text`.", "410", False),
         _c("text", pa.string(), "Cleaned text; every offset in other tables refers to it.", "Umeå kommun …", False),
-        _c("source_format", pa.string(), "Input kind: txt, markdown, html or jsonl.", "markdown", False),
+        _c("source_format", pa.string(), "Input kind: txt, markdown, html, jsonl or warc (an HTML page in a WARC "
+           "file).", "markdown", False),
         _c("encoding", pa.string(), "Character encoding the file was decoded from.", "utf-8", False),
         _c("metadata_json", pa.string(), "Other metadata (front matter, JSONL fields) as JSON.", '{"author": "…"}'),
         _c("fingerprint", pa.string(), "What made this document's rows: a hash of model, pipeline version, "
@@ -197,7 +202,8 @@ FILES = Table(
         _c(
             "source_path",
             pa.string(),
-            "Path relative to the input root; `file.jsonl#12` for a JSONL line.",
+            "Path relative to the input root; `file.jsonl#12` for a JSONL line, `crawl.warc.gz#1234` for the "
+            "WARC record at that byte offset.",
             "a.txt",
             False,
         ),
@@ -248,6 +254,28 @@ RUNS = Table(
     ),
 )
 
+FETCHES = Table(
+    "fetches",
+    "One row per URL per fetch: every feed, sitemap and page the sources file led to, and what became of it. "
+    "A URL listed by two sources is fetched once; the row names the first source that lists it.",
+    (
+        _c("url", pa.string(), "The URL as listed (a redirect's target is in `reason`).",
+           "https://www.ale.se/nyheter/dialogmote", False),
+        _c("source", pa.string(), "The source (its `name` in the sources file) that listed the URL.", "ale-nyheter",
+           False),
+        _c("status", pa.int64(), "HTTP status of the last response; null when none came (timeout, refused, "
+           "disallowed).", "200"),
+        _c("outcome", pa.string(), "fetched, not_modified (a 304 to a conditional request), failed, disallowed "
+           "(by robots.txt) or skipped (not an http(s) URL).", "fetched", False),
+        _c("reason", pa.string(), "Why it failed, was disallowed or skipped; for a fetched page that redirected, "
+           "where to. Never null when failed.", "HTTP 404 Not Found"),
+        _c("fetched_at", pa.timestamp("us", tz="UTC"), "When the last request was sent; null when none was.",
+           "2026-11-22 06:00:12+00"),
+        _c("bytes", pa.int64(), "Bytes of the response body as received; null when no whole response came.", "48210"),
+        _c("run_id", pa.string(), "The run that fetched it.", "20261122T060000Z-3f2a", False),
+    ),
+)
+
 REVIEWS = Table(
     "reviews",
     "Reviewers' verdicts imported from review sheets.",
@@ -275,7 +303,7 @@ REVIEWS = Table(
 
 # Tables every output folder has; a label table per taxonomy sits between person_roles and partnerships.
 _BEFORE_LABELS = (DOCUMENTS, ENTITIES, PERSON_ROLES)
-_AFTER_LABELS = (PARTNERSHIPS, FILES, QUARANTINE, RUNS, REVIEWS)
+_AFTER_LABELS = (PARTNERSHIPS, FILES, QUARANTINE, RUNS, FETCHES, REVIEWS)
 BASE_TABLES: dict[str, Table] = {t.name: t for t in (*_BEFORE_LABELS, *_AFTER_LABELS)}
 LABEL_SCHEMA = label_table("labels", "labels").schema  # the same columns in every label table
 
@@ -334,6 +362,7 @@ PartnershipRow = row_class(PARTNERSHIPS, "PartnershipRow")
 FileRow = row_class(FILES, "FileRow")
 QuarantineRow = row_class(QUARANTINE, "QuarantineRow")
 RunRow = row_class(RUNS, "RunRow")
+FetchRow = row_class(FETCHES, "FetchRow")
 ReviewRow = row_class(REVIEWS, "ReviewRow")
 
 
