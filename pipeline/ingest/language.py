@@ -78,12 +78,34 @@ def detect_language(text: str) -> LanguageGuess:
 @lru_cache(maxsize=1)
 def _short_text_identifier():
     """py3langid's model restricted to the languages of `data/languages.yaml` (loaded once per process)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import LanguageIdentifier
 
     from pipeline.nlp.lexicons import read_yaml
     from pipeline.resources import DATA_DIR
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ptc, pc, classes, nextmove, row, output = _py3langid_model()
+    identifier = LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
     identifier.set_languages([str(code) for code in read_yaml(DATA_DIR / "languages.yaml",
                                                               "languages file")["short_text_languages"]])
     return identifier
+
+
+def _py3langid_model() -> tuple:
+    """py3langid's bundled model, decompressed in memory.
+
+    py3langid's own loader streams the 68 MB model through a temporary file, so a run whose disk
+    (or file-size limit) is full failed in language identification instead of saying it could not
+    write its outputs. The model is read the same way, without touching the disk.
+    """
+    import io
+    import lzma
+
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import _to_array
+
+    with lzma.open(MODEL_DIR / MODEL_FILE) as compressed:
+        buffer = io.BytesIO(compressed.read())
+    with np.load(buffer, allow_pickle=False) as data:
+        return (np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
+                _to_array(data["nextmove"]), _to_array(data["nextmove_row"]), data["out_feat"].tolist())
