@@ -7,6 +7,11 @@ then (c) a second run over the unchanged input. It prints documents/s,
 tokens/s, peak memory of the run's process tree, the throughput ratio (b)/(a)
 and the time per document (of the whole command, and inside the flow), and
 writes the figures to JSON.
+
+With `--scale` it measures instead how cost grows with the shape of the input:
+one 6 MB document against the same bytes as 500 documents, and a big JSON
+Lines export against the same articles as separate files (seconds, and peak
+memory of the process tree and of its largest process).
 """
 
 from __future__ import annotations
@@ -77,13 +82,13 @@ def full_run(input_dir: Path, output_dir: Path, workers: int) -> dict:
                "--workers", str(workers), "--json"]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    peak = 0
+    peak = peak_one = 0
     root = psutil.Process(process.pid)
     while process.poll() is None:
         try:
-            tree = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
+            sizes = [p.memory_info().rss for p in [root, *root.children(recursive=True)] if p.is_running()]
+            peak, peak_one = max(peak, sum(sizes)), max(peak_one, *sizes)
+        except (psutil.Error, ValueError):
             pass
         time.sleep(0.1)
     seconds = time.perf_counter() - start
@@ -91,7 +96,7 @@ def full_run(input_dir: Path, output_dir: Path, workers: int) -> dict:
     if process.returncode != 0:
         raise RuntimeError(f"kommunnlp run failed ({process.returncode}): {output[-2000:]}")
     summary = json.loads(output[output.index("{"):])
-    return {"seconds": seconds, "peak_rss_bytes": peak, "summary": summary}
+    return {"seconds": seconds, "peak_rss_bytes": peak, "peak_process_rss_bytes": peak_one, "summary": summary}
 
 
 def tokens_in(output_dir: Path) -> int:
@@ -145,13 +150,65 @@ def format_row(r: dict) -> str:
             f"{r['no_change_seconds']:>11.1f}")
 
 
-def main(archive: str | None, sizes: list[str], workers: int, work_dir: str, out: str) -> int:
+def main(archive: str | None, sizes: list[str], workers: int, work_dir: str, out: str,
+         scale_articles: int = 0) -> int:
     archive_path = Path(archive) if archive else shared_dir() / DEFAULT_ARCHIVE
     if not archive_path.exists():
         print(f"kommunnlp: benchmark archive not found: {archive_path} (pass --archive)", file=sys.stderr)
         return 2
-    print(HEADER, flush=True)
-    report = run_bench(archive_path, sizes, workers, Path(work_dir))
+    if scale_articles:
+        report = run_scale(archive_path, scale_articles, workers, Path(work_dir))
+    else:
+        print(HEADER, flush=True)
+        report = run_bench(archive_path, sizes, workers, Path(work_dir))
     Path(out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"figures written to {out}")
     return 0
+
+
+# --- inputs that grow: one long document, and one big JSON Lines export (`kommunnlp bench --scale`) -----
+SCALE_SENTENCE = ("Kommunstyrelsens ordförande Anna Karlsson (S) i Ale kommun bjöd in till ett dialogmöte om "
+                  "den nya skolan.")
+LONG_REPEATS = 60_000  # 6.1 MB: an annual report or a dump of notices
+ORDINARY_DOCUMENTS = 500
+
+
+def run_scale(archive: Path, articles: int, workers: int, work_dir: Path) -> dict:
+    """(1) one long document against the same bytes as 500 ordinary ones; (2) `articles` press releases as
+    one JSON Lines file against the same articles as separate files. Each: seconds and peak memory."""
+    inputs = work_dir / "scale"
+    long_dir, many_dir, jsonl_dir, files_dir = (inputs / name for name in ("long", "many", "jsonl", "files"))
+    if not (inputs / ".complete").exists():
+        shutil.rmtree(inputs, ignore_errors=True)
+        for folder in (long_dir, many_dir, jsonl_dir, files_dir):
+            folder.mkdir(parents=True)
+        (long_dir / "arsredovisning.txt").write_text((SCALE_SENTENCE + " ") * LONG_REPEATS, encoding="utf-8")
+        per_document = LONG_REPEATS // ORDINARY_DOCUMENTS
+        for n in range(ORDINARY_DOCUMENTS):  # each its own text: "Notis n." first, or they would be duplicates
+            (many_dir / f"notis-{n:03d}.txt").write_text(f"Notis {n}. " + (SCALE_SENTENCE + " ") * per_document,
+                                                          encoding="utf-8")
+        texts = [p.read_text(encoding="utf-8", errors="replace") for p in prepare(archive, work_dir)]
+        with (jsonl_dir / "export.jsonl").open("w", encoding="utf-8") as export:
+            for n in range(articles):  # the archive again and again, each article made distinct by its number
+                text = f"Artikel {n}.\n\n{texts[n % len(texts)]}"
+                export.write(json.dumps({"text": text, "id": n}, ensure_ascii=False) + "\n")
+                (files_dir / f"artikel-{n:05d}.txt").write_text(text, encoding="utf-8")
+        (inputs / ".complete").touch()
+    results = {}
+    for name, folder in (("long", long_dir), ("many", many_dir), ("jsonl", jsonl_dir), ("files", files_dir)):
+        output = work_dir / f"processed-scale-{name}"
+        shutil.rmtree(output, ignore_errors=True)
+        measured = full_run(folder, output, workers)
+        summary = measured["summary"]
+        results[name] = {"seconds": measured["seconds"], "flow_seconds": summary["seconds"],
+                         "input_mb": sum(p.stat().st_size for p in folder.iterdir()) / 1e6,
+                         "files": summary["files"], "new": summary["new"], "quarantined": summary["quarantined"],
+                         "integrity_ok": summary["integrity_ok"],
+                         "peak_rss_mib": measured["peak_rss_bytes"] / 2**20,
+                         "peak_process_rss_mib": measured["peak_process_rss_bytes"] / 2**20}
+        print(f"{name:>6}: {results[name]}", flush=True)
+    results["long_to_many"] = results["long"]["seconds"] / results["many"]["seconds"]
+    results["jsonl_to_files_throughput"] = results["files"]["seconds"] / results["jsonl"]["seconds"]
+    print(f"long/many time {results['long_to_many']:.2f} (at most 2); JSON Lines/files throughput "
+          f"{results['jsonl_to_files_throughput']:.2f} (within 20 %: at least 0.8)", flush=True)
+    return {"workers": workers, "articles": articles, "results": results}

@@ -140,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--workers", type=int, default=2, help="processes for both pipelines (default 2)")
     bench.add_argument("--work-dir", default="build/bench", help="scratch folder (default: build/bench)")
     bench.add_argument("--out", default="build/bench/results.json", help="JSON file for the figures")
+    bench.add_argument("--scale", action="store_true",
+                       help="instead: one 6 MB document against the same bytes as 500 documents, and --articles "
+                            "press releases as one JSON Lines file against the same as separate files")
+    bench.add_argument("--articles", type=int, default=42_000, help="articles in the JSON Lines file (default 42000)")
     bench.set_defaults(handler=cmd_bench)
 
     evaluate = sub.add_parser(
@@ -254,7 +258,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from flows.bench import main as bench_main
 
     Path(args.work_dir).mkdir(parents=True, exist_ok=True)
-    return bench_main(args.archive, args.sizes, args.workers, args.work_dir, args.out)
+    return bench_main(args.archive, args.sizes, args.workers, args.work_dir, args.out,
+                      scale_articles=args.articles if args.scale else 0)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:

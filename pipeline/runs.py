@@ -257,8 +257,7 @@ class Run:
                           dict(Counter(self.stale.values()).most_common()))
         self.log.info("discover: %d files under %s; %d inputs known from earlier runs", len(items),
                       self.options.input_dir, len(self.previous))
-        size = self.options.batch_size
-        batches = [items[i : i + size] for i in range(0, len(items), size)]
+        batches = batched(items, self.options.batch_size)
         self.n_batches = len(batches)
         return batches
 
@@ -325,6 +324,19 @@ class Run:
         return result
 
 
+def batched(items: list[Discovered], size: int) -> list[list[Discovered]]:
+    """Consecutive batches of about `size` inputs each (a JSON Lines segment counts its lines)."""
+    batches: list[list[Discovered]] = [[]]
+    weight = 0
+    for item in items:
+        if weight >= size:
+            batches.append([])
+            weight = 0
+        batches[-1].append(item)
+        weight += item.weight
+    return batches if batches[0] else []
+
+
 def fingerprint_parts(model: str, taxonomies: dict[str, Taxonomy]) -> dict[str, str]:
     """What a run's rows depend on besides their text: the model (name, version and its meta.json), the
     pipeline version, the taxonomies and the lexicons (every data file); curation is per document."""
@@ -370,8 +382,15 @@ def read_batch(root: str, batch: list[Discovered], previous: dict[str, str], max
 def known_for(batch: list[Discovered], previous: dict[str, str]) -> dict[str, str]:
     """The earlier hashes a batch needs: its files, and each record (JSONL line, WARC page) of its record files."""
     wanted = {d.source_path for d in batch}
-    records = tuple(f"{d.source_path}#" for d in batch if d.kind in RECORD_FORMATS)
-    return {p: h for p, h in previous.items() if p in wanted or (records and p.startswith(records))}
+    for d in batch:  # a segment of a JSON Lines file: its lines
+        if d.segment is not None:
+            wanted.update(f"{d.source_path}#{n}" for n in range(d.segment.first_line,
+                                                                 d.segment.first_line + d.segment.n_lines))
+    records = tuple(f"{d.source_path}#" for d in batch if d.kind in RECORD_FORMATS and d.segment is None)
+    known = {p: previous[p] for p in wanted if p in previous}
+    if records:
+        known.update({p: h for p, h in previous.items() if p.startswith(records)})
+    return known
 
 
 def run(options: RunOptions, logger: logging.Logger | None = None) -> dict:

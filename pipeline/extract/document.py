@@ -7,6 +7,7 @@ version, model) is stamped on the rows by the run, batch by batch.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -62,13 +63,14 @@ def with_list_lines(mentions: list[Mention], lines: list[ListLine], text: str, l
     """
     if not lines:
         return mentions
-    result = list(mentions)
+    result = list(mentions)  # sorted and without overlaps, which the parts keep
+    starts = [m.start for m in result]
     for line in lines:
-        _settle_part(result, line.name, "PERSON", text, lexicons)
+        _settle_part(result, starts, line.name, "PERSON", text, lexicons)
         if line.last is not None and _names_a_body(line.last.text, lexicons) and not lexicons.roles.is_title(
                 line.last.text):
-            _settle_part(result, line.last, "ORGANISATION", text, lexicons)
-    return sorted(result, key=lambda m: m.start)
+            _settle_part(result, starts, line.last, "ORGANISATION", text, lexicons)
+    return result
 
 
 def with_introduced_abbreviations(mentions: list[Mention], text: str) -> list[Mention]:
@@ -82,13 +84,17 @@ def with_introduced_abbreviations(mentions: list[Mention], text: str) -> list[Me
             introduced.setdefault(match["abbreviation"], mention)
     if not introduced:
         return mentions
-    result = list(mentions)
+    result = list(mentions)  # sorted and without overlaps
+    starts = [m.start for m in result]
     for match in re.finditer(rf"\b(?:{'|'.join(map(re.escape, introduced))})\b(?::s)?", text):
         start, end = match.span()
-        if not any(m.start < end and start < m.end for m in result):
-            result.append(Mention("ORGANISATION", start, end, match[0], match[0], "abbreviation",
+        at = bisect.bisect_left(starts, start)
+        if (at and result[at - 1].end > start) or (at < len(result) and result[at].start < end):
+            continue  # a mention is there already
+        starts.insert(at, start)
+        result.insert(at, Mention("ORGANISATION", start, end, match[0], match[0], "abbreviation",
                                   _line_of(text, start, end)))
-    return sorted(result, key=lambda m: m.start)
+    return result
 
 
 def _names_a_body(part: str, lexicons: Lexicons) -> bool:
@@ -98,25 +104,37 @@ def _names_a_body(part: str, lexicons: Lexicons) -> bool:
             and not lexicons.gazetteer.is_generic(part))
 
 
-def _settle_part(mentions: list[Mention], part: Part, label: str, text: str, lexicons: Lexicons) -> None:
-    inside = [m for m in mentions if part.start <= m.start and m.end <= part.end]
-    if any(m.label == "MUNICIPALITY" for m in inside):
+def _settle_part(mentions: list[Mention], starts: list[int], part: Part, label: str, text: str,
+                 lexicons: Lexicons) -> None:
+    """Relabel the mention that is the part, or add one where none touches it. mentions: sorted, without
+    overlaps; starts: their starts (both kept so), so only the few mentions near the part are looked at."""
+    near = range(max(0, bisect.bisect_right(starts, part.start) - 1), bisect.bisect_left(starts, part.end))
+    inside = [i for i in near if part.start <= mentions[i].start and mentions[i].end <= part.end]
+    if any(mentions[i].label == "MUNICIPALITY" for i in inside):
         return  # "Umeå kommun": a municipality is a municipality wherever it stands
-    covering = [m for m in inside if (m.start, m.end) == (part.start, part.end)]
+    covering = [i for i in inside if (mentions[i].start, mentions[i].end) == (part.start, part.end)]
     if covering:
-        for m in covering:
+        for i in covering:
+            m = mentions[i]
             if m.label in ("PERSON", "ORGANISATION") and m.label != label:
-                mentions[mentions.index(m)] = replace(m, label=label, normalized=m.text, source="list_line")
+                mentions[i] = replace(m, label=label, normalized=m.text, source="list_line")
         return
-    if any(m.start < part.end and part.start < m.end for m in mentions):
+    if any(mentions[i].start < part.end and part.start < mentions[i].end for i in near):
         return  # a mention crosses the part: leave it to the model
-    mentions.append(Mention(label, part.start, part.end, part.text, part.text, "list_line",
-                            _line_of(text, part.start, part.end)))
+    at = bisect.bisect_left(starts, part.start)
+    starts.insert(at, part.start)
+    mentions.insert(at, Mention(label, part.start, part.end, part.text, part.text, "list_line",
+                                _line_of(text, part.start, part.end)))
+
+
+EVIDENCE_CHARS = 300  # a line's evidence runs at most this far either side of the mention
 
 
 def _line_of(text: str, start: int, end: int) -> str:
-    line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", end)
-    return text[line_start : line_end if line_end != -1 else len(text)].strip()
+    """The line a mention stands on, as its evidence (cut on a line longer than EVIDENCE_CHARS each side)."""
+    floor, ceiling = max(0, start - EVIDENCE_CHARS), min(len(text), end + EVIDENCE_CHARS)
+    line_start, line_end = text.rfind("\n", floor, start), text.find("\n", end, ceiling)
+    return text[line_start + 1 if line_start != -1 else floor : line_end if line_end != -1 else ceiling].strip()
 
 
 def _entity_row(document: DocumentRecord, mention: Mention, lexicons: Lexicons) -> EntityRow:
@@ -137,12 +155,14 @@ def _role_rows(document: DocumentRecord, docs: list[tuple[int, Doc]], mentions: 
     names = {(m.start, m.end): m.normalized for m in mentions if m.label == "PERSON"}
     links = [(0, link) for link in roles_of_list_lines(lines, names, lexicons.roles, document.text)]
     listed = {(line.name.start, line.name.end) for line in lines if (line.name.start, line.name.end) in names}
+    persons = [m for m in mentions if m.label == "PERSON" and (m.start, m.end) not in listed]  # in text order
+    starts = [m.start for m in persons]
     for offset, doc in docs:
         end = offset + len(text_of(doc))
         inside = [
             PersonMention(m.normalized, m.start - offset, m.end - offset)
-            for m in mentions
-            if m.label == "PERSON" and offset <= m.start and m.end <= end and (m.start, m.end) not in listed
+            for m in persons[bisect.bisect_left(starts, offset) : bisect.bisect_left(starts, end)]
+            if m.end <= end
         ]
         links += [(offset, link) for link in find_roles(doc, inside, lexicons.roles)]
     rows, seen = [], set()

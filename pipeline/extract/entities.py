@@ -17,7 +17,7 @@ from pipeline.extract import foreign, places
 from pipeline.nlp.lexicons import Lexicons, RoleLexicon
 from pipeline.nlp.organisations import clean_org_text, part_of
 from pipeline.nlp.persons import clean_person_text
-from pipeline.nlp.text import sentence_of
+from pipeline.nlp.text import sentence_of, without_overlaps
 
 MODEL_LABELS = {"PER": "PERSON", "PRS": "PERSON", "ORG": "ORGANISATION", "LOC": "LOCATION", "GPE": "LOCATION"}
 # Which source wins an overlap (higher first), and the score it gives.
@@ -202,8 +202,6 @@ def _trim(span: Span) -> Span:
 
 
 def resolve_overlaps(found: list[Mention]) -> list[Mention]:
-    kept: list[Mention] = []
-    for mention in sorted(found, key=lambda m: (-m.priority, -(m.end - m.start), m.start)):
-        if mention.end > mention.start and all(mention.end <= k.start or mention.start >= k.end for k in kept):
-            kept.append(mention)
-    return sorted(kept, key=lambda m: m.start)
+    """Highest priority first, then the longest: a mention is kept when it overlaps none kept before it."""
+    preferred = sorted((m for m in found if m.end > m.start), key=lambda m: (-m.priority, -(m.end - m.start), m.start))
+    return without_overlaps(preferred, lambda m: m.start, lambda m: m.end)

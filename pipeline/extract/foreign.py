@@ -9,7 +9,7 @@ LOCATION. The words are in `data/places.yaml`.
 
 from __future__ import annotations
 
-from spacy.tokens import Span
+from spacy.tokens import Doc, Span
 
 from pipeline.extract import places
 from pipeline.nlp.lexicons import MunicipalityLexicon
@@ -49,11 +49,24 @@ def paired(ent: Span, municipality_key: str) -> bool:
     """Named as a Swedish municipality's counterpart: "Falun och Kolomyia", "Umeå kommun med Cherson"."""
     doc = ent.doc
     pairing = set(places.words("pairing_words"))
-    for span in doc.spans.get(municipality_key, []):
-        between = doc[span.end : ent.start] if span.end <= ent.start else doc[ent.end : span.start]
-        if 0 < len(between) <= 2 and all(t.lower_ in pairing for t in between):
+    ends, starts = _span_edges(doc, municipality_key)
+    for gap in (1, 2):  # one or two pairing words between the two names
+        if ent.start - gap in ends and all(t.lower_ in pairing for t in doc[ent.start - gap : ent.start]):
+            return True
+        if ent.end + gap in starts and all(t.lower_ in pairing for t in doc[ent.end : ent.end + gap]):
             return True
     return False
+
+
+def _span_edges(doc: Doc, key: str) -> tuple[frozenset[int], frozenset[int]]:
+    """The token indexes where the spans of a group end and start, once per Doc: asking every span for
+    every entity made a long document quadratic."""
+    cache_key = f"kommunnlp.edges.{key}"
+    edges = doc.user_data.get(cache_key)
+    if edges is None:
+        spans = doc.spans.get(key, [])
+        edges = doc.user_data[cache_key] = (frozenset(s.end for s in spans), frozenset(s.start for s in spans))
+    return edges
 
 
 def country_after(ent: Span) -> str | None:

@@ -12,6 +12,7 @@ municipality, a foreign partner and a cooperation cue. Themes come from a
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,10 +58,13 @@ class Place:
 def find_partnerships(text: str, places: list[Place], themes: Taxonomy | None) -> list[dict]:
     """Pairs of (Swedish municipality, foreign partner) in cooperation context, once per pair."""
     pairs: dict[tuple[str, str], dict] = {}
+    places = sorted(places, key=lambda p: p.start)
+    starts = [p.start for p in places]
     for start, end in _units(text):
         unit = text[start:end]
-        swedish = [p for p in places if p.kb_id and start <= p.start < end]
-        foreign = [p for p in places if not p.kb_id and start <= p.start < end]
+        inside = places[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+        swedish = [p for p in inside if p.kb_id]
+        foreign = [p for p in inside if not p.kb_id]
         if not swedish or not foreign or (not _cooperation_cues().search(unit) and not _is_heading_pair(unit)):
             continue
         stated = _themes(text, end, themes)
@@ -96,7 +100,13 @@ def _is_heading_pair(unit: str) -> bool:
 
 def _themes(text: str, after: int, themes: Taxonomy | None) -> list[str]:
     """Theme ids from a "Samarbetsområde:" line within the next few lines."""
-    section = "\n".join(text[after:].split("\n")[:SECTION_LINES])
+    end = after - 1
+    for _ in range(SECTION_LINES):  # the next lines, without splitting the rest of a long document
+        end = text.find("\n", end + 1)
+        if end == -1:
+            end = len(text)
+            break
+    section = text[after:end]
     match = _area_line().search(section)
     if not match or themes is None:
         return []

@@ -15,6 +15,7 @@ Roles are kept as written, lower case; an organisation or place after
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,6 +43,9 @@ _CV_ORG = re.compile(r"\s+(?:vid|på|i|hos|inom)\s+")
 _APPOSITION = re.compile(rf"[ \t]*(?:{_PARTY})?[ \t]*,[ \t]*")
 MAX_ROLE_WORDS = 7
 MAX_PHRASE_WORDS = 14
+# How far from a name its role is looked for, in characters: a title and its phrase are far shorter, and
+# reading the whole rest of a line for every name made a long line (a dump of notices) quadratic.
+NEAR_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def find_roles(doc: Doc, persons: list[PersonMention], lexicon: RoleLexicon) -> 
     shapes = _Shapes(lexicon, role_patterns(lexicon))
     for index, person in enumerate(persons):
         before = shapes.before_name(doc, text, person)
-        if index > 0 and text[: person.start].rstrip().endswith(","):
+        if index > 0 and text[max(0, person.start - NEAR_CHARS) : person.start].rstrip().endswith(","):
             # "Annika Larsson, biträdande professor, Michael Erliksson": the title between commas is Annika's
             before = [r for r in before if not _APPOSITION.fullmatch(text[persons[index - 1].end : r.start])]
         if not before and index > 0 and re.fullmatch(r"\s+och\s+", text[persons[index - 1].end : person.start]):
@@ -139,8 +143,10 @@ def _pronoun_subjects(doc: Doc, persons: list[PersonMention], lexicon: RoleLexic
     person's mention (and where the next person's mention begins). Two persons named before: no one."""
     found = []
     named: set[str] = set()
+    starts = [p.start for p in persons]  # in text order
     for sentence in doc.sents:
-        inside = [p for p in persons if sentence.start_char <= p.start < sentence.end_char]
+        inside = persons[bisect.bisect_left(starts, sentence.start_char) : bisect.bisect_left(starts,
+                                                                                             sentence.end_char)]
         first = sentence[0] if not sentence[0].is_space else (sentence[1] if len(sentence) > 1 else sentence[0])
         if not inside and first.lower_ in lexicon.pronouns and len(named) == 1:
             person = PersonMention(next(iter(named)), first.idx, first.idx + len(first.text))
@@ -182,6 +188,30 @@ def _offset_of_word(text: str, index: int) -> int:
     return [m.start() for m in re.finditer(r"\S+", text)][index]
 
 
+def _line_start_near(text: str, position: int) -> int:
+    """Where the line holding `position` begins, or, on a line longer than NEAR_CHARS, the first whole word
+    within NEAR_CHARS before it."""
+    floor = max(0, position - NEAR_CHARS)
+    line_break = text.rfind("\n", floor, position)
+    if line_break != -1 or floor == 0:
+        return line_break + 1
+    space = text.find(" ", floor, position)
+    return space + 1 if space != -1 else position
+
+
+def _alone_on_its_line(text: str, start: int, end: int) -> int | None:
+    """The end of the line when text[start:end] stands alone on it (white space aside), else None."""
+    before = start
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    after = end
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    if (before == 0 or text[before - 1] == "\n") and after < len(text) and text[after] == "\n":
+        return after
+    return None
+
+
 class _Shapes:
     """The role shapes over one role lexicon (and the patterns made from it)."""
 
@@ -190,7 +220,7 @@ class _Shapes:
         self.patterns = patterns
 
     def after_name(self, doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
-        rest = text[person.end :]
+        rest = text[person.end : person.end + NEAR_CHARS]
         match = _AFTER_NAME.match(rest)
         if match and person.end + match.end("role") > next_start:
             return []  # the phrase runs into the next name: "…, socialnämndens ordförande Iosif Karambotis"
@@ -205,7 +235,7 @@ class _Shapes:
     def biography(self, doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
         """ "Pontus Rosenberg är i dag ministerråd …", "Hon har tidigare varit styrelseledamot i Cision":
         one role (the position as written, without its place), holding a role word ("är född 1959" is none)."""
-        match = self.patterns.biography.match(text[person.end :])
+        match = self.patterns.biography.match(text[person.end : person.end + NEAR_CHARS])
         if not match or person.end + match.end("role") > next_start:
             return []
         phrase = self.patterns.clause_goes_on.sub("", match.group("role").strip())
@@ -235,13 +265,14 @@ class _Shapes:
         """ "2010 – 2014   Generalkonsul, Jeddah": each position a CV line gives, for the person named last
         before it; the position is one role ("rådgivare och biträdande kanslichef"), without its place."""
         links = []
+        ends = [p.end for p in persons]  # persons come in text order
         for match in _CV_LINE.finditer(text):
-            before = [p for p in persons if p.end <= match.start()]
-            if not before:
+            named_before = bisect.bisect_right(ends, match.start())
+            if not named_before:
                 continue
             role = _CV_ORG.split(match.group("position").strip(), maxsplit=1)[0].lower()
             if self.looks_like_role(role, strict=True):
-                person = before[-1]
+                person = persons[named_before - 1]
                 link = self.link(doc, text, person, role, None, None, match.start("position"), match.end(), 0.6)
                 link.start, link.end = match.start("position"), match.end()
                 link.evidence = match.group(0).strip()
@@ -268,9 +299,9 @@ class _Shapes:
     def before_name(self, doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
         """ "civilminister Erik Slottner", "socialnämndens ordförande Iosif Karambotis (S)", "vice statsminister
         och energi- och näringsminister Ebba Busch" (two roles), "gymnasie-, högskole- och forskningsminister"."""
-        line_start = text.rfind("\n", 0, person.start) + 1
+        line_start = _line_start_near(text, person.start)
         words = text[line_start : person.start].split()
-        party_match = _PARTY_ONLY.match(text[person.end :])
+        party_match = _PARTY_ONLY.match(text[person.end : person.end + NEAR_CHARS])
         party = party_match.group("party") if party_match else None
         links = []
         end = len(words)
@@ -305,11 +336,12 @@ class _Shapes:
 
     def contact_block(self, doc: Doc, text: str, person: PersonMention) -> list[RoleLink]:
         """A name alone on its line and a short role on the next."""
-        line_start = text.rfind("\n", 0, person.start) + 1
-        line_end = text.find("\n", person.end)
-        if line_end == -1 or text[line_start:line_end].strip() not in (text[person.start : person.end],):
+        line_end = _alone_on_its_line(text, person.start, person.end)
+        if line_end is None:
             return []
-        next_end = text.find("\n", line_end + 1)
+        next_end = text.find("\n", line_end + 1, line_end + 1 + NEAR_CHARS)
+        if next_end == -1 and line_end + 1 + NEAR_CHARS < len(text):
+            return []  # the next line is far longer than a role
         next_line = text[line_end + 1 : next_end if next_end != -1 else len(text)].strip()
         if not next_line or any(c.isdigit() for c in next_line) or len(next_line.split()) > MAX_ROLE_WORDS:
             return []

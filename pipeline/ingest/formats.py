@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,9 @@ def parse_html(source: str) -> Parsed:
     """Main text with trafilatura (menus, footers and boilerplate dropped), title from <title>/<h1>."""
     import trafilatura
 
+    depth = nesting_depth(source)
+    if depth > PARSER_DEPTH:
+        source = flattened(source)
     metadata: dict[str, Any] = {}
     try:
         extracted = trafilatura.bare_extraction(
@@ -143,11 +148,82 @@ def parse_html(source: str) -> Parsed:
                 metadata[key] = data[key]
     if not text.strip():
         text = _html_body_text(source)
+    if not text.strip() and depth > PARSER_DEPTH:
+        raise ParseError(f"HTML nested {depth} elements deep (read flattened to {FLAT_DEPTH} levels) holds no text")
     if "title" not in metadata:
         title = _html_title(source)
         if title:
             metadata["title"] = title
     return Parsed(text, metadata)
+
+
+# libxml2, under lxml and trafilatura, keeps 255 levels of elements (2,048 with huge_tree) and silently drops
+# whatever is nested deeper: a page of 20,000 nested <div>s came out empty. Deeper pages are flattened first.
+PARSER_DEPTH = 250
+FLAT_DEPTH = 100
+_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)[^>]*?(/?)>")
+_VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"])
+_BLOCK = frozenset(["address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure",
+                    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "nav", "ol", "p",
+                    "pre", "section", "table", "td", "th", "tr", "ul"])
+
+
+def nesting_depth(source: str) -> int:
+    """How deep elements nest, from the tags alone (fast: no tree is built; unclosed tags count as open)."""
+    depth = deepest = 0
+    for match in _TAG.finditer(source):
+        closing, name, self_closing = match.groups()
+        if name.lower() in _VOID or self_closing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def flattened(source: str) -> str:
+    """The page with elements nested deeper than FLAT_DEPTH unwrapped: their text stays, a block element
+    deeper down becomes a line break. An iterative parser (the standard library's), so depth costs nothing."""
+    from html.parser import HTMLParser
+
+    out: list[str] = []
+
+    class Flattener(HTMLParser):
+        depth = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in _VOID:
+                self.handle_startendtag(tag, attrs)
+                return
+            self.depth += 1
+            if self.depth <= FLAT_DEPTH:
+                out.append(self.get_starttag_text() or f"<{tag}>")
+            elif tag in _BLOCK and out[-1:] != ["<br>"]:
+                out.append("<br>")
+
+        def handle_startendtag(self, tag, attrs):
+            out.append(self.get_starttag_text() or f"<{tag}>")
+
+        def handle_endtag(self, tag):
+            if tag in _VOID:
+                return
+            if self.depth <= FLAT_DEPTH:
+                out.append(f"</{tag}>")
+            self.depth = max(0, self.depth - 1)
+
+        def handle_data(self, data):
+            out.append(html_escape(data, quote=False))
+
+        def handle_entityref(self, name):
+            out.append(f"&{name};")
+
+        def handle_charref(self, name):
+            out.append(f"&#{name};")
+
+    parser = Flattener(convert_charrefs=True)
+    parser.feed(source)
+    parser.close()
+    return "".join(out)
 
 
 def _html_tree(source: str):

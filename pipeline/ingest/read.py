@@ -18,6 +18,7 @@ from pipeline.ingest.cleaning import clean_text
 from pipeline.ingest.decoding import DecodeError, decode
 from pipeline.ingest.discover import Discovered
 from pipeline.ingest.formats import PARSERS, Parsed, ParseError, parse_html, parse_jsonl_line
+from pipeline.ingest.jsonl import Segment, lines_of
 from pipeline.ingest.language import detect_language
 from pipeline.ingest.metadata import published_of, title_of
 from pipeline.ingest.warc import WarcBroken, warc_pages
@@ -106,6 +107,9 @@ def _read_one(item: Discovered, previous: dict[str, str], max_bytes: int, force:
     if item.kind == "warc":  # limits apply per record: the file may be any size
         yield from _read_warc(item, previous, max_bytes, force)
         return
+    if item.kind == "jsonl":  # so do they here
+        yield from _read_jsonl(item, previous, max_bytes, force)
+        return
     if size > max_bytes:
         yield _settled(item.source_path, f"!too-large:{size}", size, previous, force, "quarantined", "read",
                        f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
@@ -114,9 +118,6 @@ def _read_one(item: Discovered, previous: dict[str, str], max_bytes: int, force:
         data = item.path.read_bytes()
     except OSError as error:
         yield _unreadable(item, previous, force, error)
-        return
-    if item.kind == "jsonl":
-        yield from _read_jsonl(item, data, previous, force)
         return
     digest = sha256(data)
     if not force and previous.get(item.source_path) == digest:
@@ -135,31 +136,34 @@ def _read_one(item: Discovered, previous: dict[str, str], max_bytes: int, force:
     yield Outcome(item.source_path, digest, len(data), "new", document=document)
 
 
-def _read_jsonl(item: Discovered, data: bytes, previous: dict[str, str], force: bool) -> Iterator[Outcome]:
-    """Each non-blank line is its own input, `file.jsonl#N`, so one broken line costs only itself."""
+def _read_jsonl(item: Discovered, previous: dict[str, str], max_bytes: int, force: bool) -> Iterator[Outcome]:
+    """Each non-blank line of the item's segment is its own input, `file.jsonl#N`, so one broken line costs
+    only itself; lines are read one at a time, the size limit applies to each."""
+    segment = item.segment or Segment(0, item.path.stat().st_size, 1, 0)
     try:
-        text, encoding = _decode(data)
+        for line in lines_of(item.path, segment, max_bytes):
+            source_path = f"{item.source_path}#{line.number}"
+            if line.data is None:
+                yield _settled(source_path, f"!too-large:{line.size}", line.size, previous, force, "quarantined",
+                               "read", f"line is {line.size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
+            elif line.data.strip():
+                yield _jsonl_record(source_path, line.data, previous, force)
+    except OSError as error:
+        yield _unreadable(item, previous, force, error)
+
+
+def _jsonl_record(source_path: str, raw: bytes, previous: dict[str, str], force: bool) -> Outcome:
+    digest = sha256(raw)
+    if not force and previous.get(source_path) == digest:
+        return Outcome(source_path, digest, len(raw), "unchanged")
+    try:
+        text, encoding = _decode(raw)
+        document = make_document(parse_jsonl_line(text), source_path, "jsonl", encoding)
     except Rejected as rejected:
-        yield Outcome(item.source_path, sha256(data), len(data), "quarantined", stage=rejected.stage,
-                      reason=rejected.reason)
-        return
-    for number, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        source_path = f"{item.source_path}#{number}"
-        raw = line.encode("utf-8")
-        digest = sha256(raw)
-        if not force and previous.get(source_path) == digest:
-            yield Outcome(source_path, digest, len(raw), "unchanged")
-            continue
-        try:
-            document = make_document(parse_jsonl_line(line), source_path, "jsonl", encoding)
-        except Rejected as rejected:
-            yield Outcome(source_path, digest, len(raw), "quarantined", stage=rejected.stage, reason=rejected.reason)
-        except ParseError as error:
-            yield Outcome(source_path, digest, len(raw), "quarantined", stage="parse", reason=str(error))
-        else:
-            yield Outcome(source_path, digest, len(raw), "new", document=document)
+        return Outcome(source_path, digest, len(raw), "quarantined", stage=rejected.stage, reason=rejected.reason)
+    except ParseError as error:
+        return Outcome(source_path, digest, len(raw), "quarantined", stage="parse", reason=str(error))
+    return Outcome(source_path, digest, len(raw), "new", document=document)
 
 
 def _read_warc(item: Discovered, previous: dict[str, str], max_bytes: int, force: bool) -> Iterator[Outcome]:

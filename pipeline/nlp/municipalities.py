@@ -24,6 +24,7 @@ from spacy.training import Example
 
 from pipeline.nlp.component import SPAN_SCORER, LexiconComponent, score_weights
 from pipeline.nlp.lexicons import MUNICIPALITY_CONTEXT_FILE, MUNICIPALITY_FILE, Municipality, MunicipalityLexicon
+from pipeline.nlp.text import without_overlaps
 
 LABEL = "MUNICIPALITY"
 DEFAULT_SPANS_KEY = "municipalities"
@@ -110,8 +111,5 @@ class MunicipalityMatcher(LexiconComponent):
 
 def _longest_first(spans: list[Span]) -> list[Span]:
     """Drop spans inside longer ones ("Upplands-Bro" over "Bro")."""
-    kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
-        if all(span.end <= k.start or span.start >= k.end for k in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
+    return without_overlaps(sorted(spans, key=lambda s: (-(s.end - s.start), s.start)), lambda s: s.start,
+                            lambda s: s.end)

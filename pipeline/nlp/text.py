@@ -8,11 +8,14 @@ extraction asks for them many times per document, so they are cached in
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+
+T = TypeVar("T")
 
 # spaCy refuses texts over nlp.max_length (1M chars) and long docs cost memory;
 # long texts are analysed in paragraph-aligned chunks with their offsets kept.
@@ -83,3 +86,20 @@ def sentence_text(doc: Doc, start: int, end: int) -> str:
 
 def count_tokens(nlp: Language, text: str) -> int:
     return sum(len(nlp.make_doc(piece)) for _, piece in chunks(text))
+
+
+def without_overlaps(preferred: Iterable[T], start: Callable[[T], int], end: Callable[[T], int]) -> list[T]:
+    """Items in order of preference, each kept when it overlaps none kept before it; the kept ones by start.
+
+    Kept items never overlap, so sorted by start their ends are sorted too, and one binary search finds
+    the only two a new item could touch (a long document has hundreds of thousands).
+    """
+    starts: list[int] = []
+    kept: list[T] = []
+    for item in preferred:
+        at = bisect.bisect_right(starts, start(item))
+        if (at and end(kept[at - 1]) > start(item)) or (at < len(kept) and starts[at] < end(item)):
+            continue
+        starts.insert(at, start(item))
+        kept.insert(at, item)
+    return kept
