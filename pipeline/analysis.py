@@ -90,14 +90,24 @@ def analyse_here(parts: list[Part], model: str, taxonomies: str | None = None) -
     pieces = [(i, offset, piece) for i, p in enumerate(swedish) for offset, piece in chunks(p.document.text)]
     parsed: dict[int, list[tuple[int, Doc]]] = defaultdict(list)
     docs = nlp.pipe((p[2] for p in pieces), batch_size=NLP_BATCH_SIZE)
-    for (index, offset, piece), doc in zip(pieces, docs, strict=True):
+    # A part is extracted as soon as its last piece is parsed, and its Docs let go: memory holds one part's
+    # Docs (and a batch of spaCy's), not those of every part a worker is given.
+    last_piece = {index: n for n, (index, _, _) in enumerate(pieces)}
+    for n, ((index, offset, piece), doc) in enumerate(zip(pieces, docs, strict=True)):
         parsed[index].append((offset, remember_text(doc, piece)))
+        if last_piece[index] == n:
+            _extract(analysed, swedish[index], parsed.pop(index), lexicons, label_sets)
     for index, part in enumerate(swedish):
-        spacy_docs = parsed.pop(index)
-        _count(analysed, part, sum(len(doc) for _, doc in spacy_docs))
-        for table, rows in extract_document(part.document, spacy_docs, lexicons, label_sets).items():
-            analysed.rows.setdefault(table, []).extend(_shifted(row, part.offset) for row in rows)
+        if index not in last_piece:  # no text to parse (cleaning leaves none such; kept safe)
+            _extract(analysed, part, [], lexicons, label_sets)
     return analysed
+
+
+def _extract(analysed: Analysed, part: Part, spacy_docs: list[tuple[int, Doc]], lexicons: Lexicons,
+             label_sets) -> None:
+    _count(analysed, part, sum(len(doc) for _, doc in spacy_docs))
+    for table, rows in extract_document(part.document, spacy_docs, lexicons, label_sets).items():
+        analysed.rows.setdefault(table, []).extend(_shifted(row, part.offset) for row in rows)
 
 
 def _count(analysed: Analysed, part: Part, n_tokens: int) -> None:

@@ -33,19 +33,19 @@ def test_a_json_lines_file_over_the_size_limit_is_read_record_by_record(tmp_path
     raw = tmp_path / "raw"
     raw.mkdir()
     articles = [json.dumps({"text": f"Nyhet nummer {n}: {SENTENCE}", "title": f"Nyhet {n}"}, ensure_ascii=False)
-                for n in range(1, 251)]
+                for n in range(1, 131)]
     articles.insert(100, json.dumps({"text": "Ett mycket långt inlägg. " * 200}, ensure_ascii=False))
     (raw / "export.jsonl").write_text("\n".join(articles) + "\n", encoding="utf-8")
     assert (raw / "export.jsonl").stat().st_size > 4_000
 
-    summary = run(raw, tmp_path / "out", max_bytes=4_000, batch_size=120)
+    summary = run(raw, tmp_path / "out", max_bytes=4_000, batch_size=60)  # two segments, in three batches
 
-    assert summary["files"] == 251 and summary["new"] == 250 and summary["quarantined"] == 1
+    assert summary["files"] == 131 and summary["new"] == 130 and summary["quarantined"] == 1
     (path, reason), = sql(tmp_path / "out", "SELECT source_path, reason FROM quarantine")
     assert path == "export.jsonl#101" and reason.startswith("line is") and "over the" in reason
-    assert sql(tmp_path / "out", "SELECT count(DISTINCT source_path) FROM files WHERE status = 'document'") == [(250,)]
-    again = run(raw, tmp_path / "out", max_bytes=4_000, batch_size=120)
-    assert again["unchanged"] == 251 and again["new"] == 0
+    assert sql(tmp_path / "out", "SELECT count(DISTINCT source_path) FROM files WHERE status = 'document'") == [(130,)]
+    again = run(raw, tmp_path / "out", max_bytes=4_000, batch_size=60)
+    assert again["unchanged"] == 131 and again["new"] == 0
 
 
 DEEP = ("<html><head><title>Ny skola</title></head><body>" + "<div>" * 20_000
@@ -81,22 +81,26 @@ def test_a_deep_page_in_a_run_is_a_document(tmp_path):
 
 @pytest.mark.slow
 def test_a_long_document_is_analysed_in_parts_with_offsets_in_the_whole_text(tmp_path):
-    """Three parts of PART_CHARS: every entity slices the whole text, a role the document gives in every part
-    is one row, and two workers give the rows one gives."""
+    """Three parts of at most PART_CHARS, over two workers: every entity slices the whole text, and a role or
+    label the document gives in every part is one row. (That two workers give the rows one gives is
+    tests/flows/test_scale.py's.)"""
     from pipeline import check
-    from pipeline.analysis import PART_CHARS
+    from pipeline.analysis import PART_CHARS, parts_of
+    from pipeline.ingest.formats import Parsed
+    from pipeline.ingest.read import make_document
 
+    text = " ".join([SENTENCE] * (2 * PART_CHARS // len(SENTENCE) + 50))
+    parts = list(parts_of([make_document(Parsed(text), "arsredovisning.txt", "txt", "utf-8")]))
+    assert len(parts) == 3 and "".join(p.document.text for p in parts) == text
+    assert [p.offset for p in parts] == [0, len(parts[0].document.text), len(parts[0].document.text)
+                                         + len(parts[1].document.text)]
     raw = tmp_path / "raw"
     raw.mkdir()
-    (raw / "arsredovisning.txt").write_text(" ".join([SENTENCE] * (2 * PART_CHARS // len(SENTENCE) + 50)),
-                                            encoding="utf-8")
-    run(raw, tmp_path / "one")
-    run(raw, tmp_path / "two", workers=2)
-    assert check(tmp_path / "one").ok and check(tmp_path / "two").ok
-    query = "SELECT label, start_char, end_char, text FROM entities ORDER BY start_char, label"
-    entities = sql(tmp_path / "one", query)
-    assert entities == sql(tmp_path / "two", query)
-    assert max(row[1] for row in entities) > 2 * PART_CHARS  # the last part's offsets are in the whole text
-    roles = sql(tmp_path / "one", "SELECT person, role, party FROM person_roles")
+    (raw / "arsredovisning.txt").write_text(text, encoding="utf-8")
+    run(raw, tmp_path / "out", workers=2)
+    assert check(tmp_path / "out").ok  # every entity's text is the slice of the whole text at its offsets
+    starts = [row[0] for row in sql(tmp_path / "out", "SELECT start_char FROM entities WHERE label = 'PERSON'")]
+    assert len(starts) == text.count("Anna Karlsson") and max(starts) > 2 * PART_CHARS
+    roles = sql(tmp_path / "out", "SELECT person, role, party FROM person_roles")
     assert roles == [("Anna Karlsson", "ordförande", "S")]  # (the organisation, kommunstyrelsen, in org)
-    assert sql(tmp_path / "one", "SELECT label FROM dialogue_methods") == [("dialogmote",)]
+    assert sql(tmp_path / "out", "SELECT label FROM dialogue_methods") == [("dialogmote",)]
