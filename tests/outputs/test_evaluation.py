@@ -8,13 +8,15 @@ from conftest import needs_shared, run, sql
 from flows.cli import main
 from pipeline.outputs.evaluate import roles_match
 
+# The dev-set targets of issues 16 and 17 (the own test split's figures are reported, not asserted: they are
+# what users get, and a test that held them would invite tuning on the split).
 TARGETS = {
-    "MUNICIPALITY": 0.95,
-    "PERSON": 0.90,
-    "ORGANISATION": 0.75,
-    "person_roles": 0.75,
-    "dialogue_methods": 0.75,
-    "cooperation_themes": 0.60,
+    "MUNICIPALITY": 0.97,
+    "PERSON": 0.93,
+    "ORGANISATION": 0.85,
+    "person_roles": 0.90,
+    "dialogue_methods": 0.82,
+    "cooperation_themes": 0.80,
 }
 
 
@@ -37,7 +39,7 @@ def test_dev_set_targets_hold(dev_output, capsys):
     assert main(["evaluate", "--gold", str(gold), "--processed", str(dev_output), "--json"]) == 0
     scores = json.loads(capsys.readouterr().out)
     for key, target in TARGETS.items():
-        assert scores[key]["f1"] >= target, (key, scores[key])
+        assert scores[key]["f1"] >= target - 1e-9, (key, scores[key])  # methods are at 0.820 exactly
     assert scores["language"]["f1"] == 1.0
 
 
