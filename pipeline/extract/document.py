@@ -23,7 +23,7 @@ from pipeline.extract.roles import PersonMention, find_roles, roles_of_list_line
 from pipeline.ingest.read import DocumentRecord
 from pipeline.nlp.lexicons import Lexicons
 from pipeline.nlp.persons import clean_person_text
-from pipeline.nlp.text import text_of
+from pipeline.nlp.text import text_of, without_overlaps
 from pipeline.store.schemas import EntityRow, LabelRow, PartnershipRow, PersonRoleRow
 
 PARTNERSHIP_THEMES = "cooperation_themes"  # the taxonomy whose labels a partnership's themes are
@@ -84,17 +84,9 @@ def with_introduced_abbreviations(mentions: list[Mention], text: str) -> list[Me
             introduced.setdefault(match["abbreviation"], mention)
     if not introduced:
         return mentions
-    result = list(mentions)  # sorted and without overlaps
-    starts = [m.start for m in result]
-    for match in re.finditer(rf"\b(?:{'|'.join(map(re.escape, introduced))})\b(?::s)?", text):
-        start, end = match.span()
-        at = bisect.bisect_left(starts, start)
-        if (at and result[at - 1].end > start) or (at < len(result) and result[at].start < end):
-            continue  # a mention is there already
-        starts.insert(at, start)
-        result.insert(at, Mention("ORGANISATION", start, end, match[0], match[0], "abbreviation",
-                                  _line_of(text, start, end)))
-    return result
+    uses = [Mention("ORGANISATION", m.start(), m.end(), m[0], m[0], "abbreviation", _line_of(text, m.start(), m.end()))
+            for m in re.finditer(rf"\b(?:{'|'.join(map(re.escape, introduced))})\b(?::s)?", text)]
+    return without_overlaps([*mentions, *uses], lambda m: m.start, lambda m: m.end)  # where no mention is yet
 
 
 def _names_a_body(part: str, lexicons: Lexicons) -> bool:
