@@ -94,3 +94,15 @@ def extract(nlp, text: str) -> dict[str, list[dict]]:
 def entities(nlp, text: str, label: str | None = None) -> list[tuple]:
     rows = extract(nlp, text)["entities"]
     return [(r["label"], r["text"], r["normalized"], r["kb_id"]) for r in rows if label in (None, r["label"])]
+
+
+PLAIN_INSTALL = pytest.StashKey()
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected: only when the test will run
+def pytest_collection_modifyitems(session, config, items):
+    """Begin the plain install of tests/flows/test_plain_install.py now, in the background (tests/plain_install.py)."""
+    if any(item.path.name == "test_plain_install.py" for item in items):
+        from plain_install import start
+
+        config.stash[PLAIN_INSTALL] = start(REPO)

@@ -2,18 +2,18 @@
 
 That pip (23.x with Python 3.11) does not resolve extras that dependencies ask for (justext's
 `lxml[html_clean]`), so every package imported at run time must be named in pyproject.toml; this
-installs the package as a new user without `make` would and runs it on an HTML page.
+installs the package as a new user without `make` would (in the background, from collection on) and
+runs it on an HTML page.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import venv
 
 import duckdb
 import pytest
-from conftest import REPO
+from conftest import PLAIN_INSTALL
 
 PAGE = """<html><head><title>Ny skola i Nödinge</title></head><body><nav>Meny</nav><article>
 <h1>Ny skola i Nödinge</h1><p>Kommunfullmäktige i Ale kommun beslutade på måndagen att bygga en ny skola
@@ -22,17 +22,10 @@ i Nödinge. Beslutet föregicks av flera dialogmöten med föräldrar och elever
 
 
 @pytest.mark.slow
-def test_a_plain_pip_install_runs_on_an_html_page(tmp_path):
-    source = tmp_path / "source"  # the package as a clone holds it: no virtual environment, no outputs
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(".venv", ".git", "processed", "build", "__pycache__",
-                                                                "*.egg-info", ".pytest_cache", ".ruff_cache"))
-    environment = tmp_path / "venv"
-    venv.create(environment, with_pip=True)  # the pip this Python bundles, not upgraded
-    python = environment / "bin" / "python"
-    # --no-compile: no .pyc for the ~150 packages at install (they compile on import); resolution is the same
-    installed = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                                "--no-compile", "."], cwd=source, capture_output=True, text=True)
-    assert installed.returncode == 0, installed.stderr[-3000:]
+def test_a_plain_pip_install_runs_on_an_html_page(tmp_path, request):
+    installation = request.config.stash[PLAIN_INSTALL].wait()  # begun at collection (tests/plain_install.py)
+    assert installation.returncode == 0, installation.stderr[-3000:]
+    environment = installation.environment
     pages = tmp_path / "raw"
     pages.mkdir()
     (pages / "nyhet.html").write_text(PAGE, encoding="utf-8")
@@ -45,3 +38,4 @@ def test_a_plain_pip_install_runs_on_an_html_page(tmp_path):
     assert len(documents) == 1 and "Nödinge" in documents[0][1]
     entities = {row[0] for row in con.execute(f"SELECT text FROM read_parquet('{out}/entities/*.parquet')").fetchall()}
     assert "Anna Karlsson" in entities
+    shutil.rmtree(installation.root)  # a gigabyte of packages
