@@ -58,6 +58,8 @@ class Label:
     cues: tuple[Cue, ...]
     negatives: tuple[Cue, ...]
     not_in_sentence: tuple[str, ...] = ()  # a cue in a sentence with one of these words does not count
+    needs_actor: frozenset[str] = frozenset()  # cues that count only in a sentence naming one of `actors`
+    actors: tuple[str, ...] = ()  # who must do it: "invånarna kan lämna förslag", not "myndigheten ska …"
     threshold: float | None = None  # this label's own threshold (None: the taxonomy's)
 
 
@@ -134,10 +136,24 @@ def _load_taxonomy(path: Path, mtime_ns: int, size: int) -> Taxonomy:
             cues=(*_cues(entry["strong"], STRONG, where), *_cues(entry.get("weak") or [], WEAK, where)),
             negatives=_cues(entry.get("not") or [], 0.0, where),
             not_in_sentence=tuple(str(w).casefold() for w in entry.get("not_in_sentence") or []),
+            needs_actor=_needs_actor(entry, where),
+            actors=tuple(str(w).casefold() for w in entry.get("actors") or []),
             threshold=_threshold(entry.get("threshold"), f"{where}: threshold") if "threshold" in entry else None,
         ))
     return Taxonomy(path.stem, float(threshold), tuple(labels), str(data.get("title") or path.stem),
                     str(data.get("what") or path.stem.replace("_", " ")), hashlib.sha256(raw).hexdigest())
+
+
+def _needs_actor(entry: dict, where: str) -> frozenset[str]:
+    """The cues that count only with an actor: those listed, or every cue of the label ("all")."""
+    value = entry.get("needs_actor") or []
+    if value == "all":
+        value = [*entry["strong"], *(entry.get("weak") or [])]
+    if not isinstance(value, list):
+        raise TaxonomyError(f"{where}: 'needs_actor' must be a list of cues or 'all'")
+    if value and not entry.get("actors"):
+        raise TaxonomyError(f"{where}: 'needs_actor' without 'actors'")
+    return frozenset(" ".join(str(w).casefold().split()) for w in value)
 
 
 def _threshold(value: object, where: str) -> float:
@@ -349,11 +365,13 @@ def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
     A label on weak cues alone ("träffar", "budget": words that support a label the text names) needs
     twice its threshold: a common word that recurs a few times is not the method. A cue in a sentence
     holding one of the label's `not_in_sentence` words does not count ("enligt en enkät" cites a survey,
-    "utredaren ska lämna förslag" is an inquiry's proposal, not residents').
+    "utredaren ska lämna förslag" is an inquiry's proposal, not residents'), and a cue in `needs_actor` counts
+    only in a sentence naming one of its `actors` ("hyresgästerna kan lämna förslag").
     """
     results = []
     for label in taxonomy.labels:
-        mine = [h for h in hits if h.label == label.id and not _blocked_sentence(h.sentence, label)]
+        mine = [h for h in hits if h.label == label.id and not _blocked_sentence(h.sentence, label)
+                and (h.cue.text not in label.needs_actor or _names_actor(h.sentence, label))]
         if not mine:
             continue
         # math.fsum over a fixed order: the score must not depend on set order (string hashing differs
@@ -368,6 +386,15 @@ def score_labels(hits: list[Hit], taxonomy: Taxonomy) -> list[LabelResult]:
             best = max(mine, key=lambda h: (h.cue.weight * h.factor, -h.start))
             results.append(LabelResult(label.id, round(score, 3), best.sentence, best.start, best.end, mine))
     return results
+
+
+def _names_actor(sentence: str, label: Label) -> bool:
+    """Whether a word of the sentence begins with one of the label's actors (a short actor such as "vi" or
+    "man" must be the whole word; one of several words, the words in a row)."""
+    words = re.findall(r"\w+", sentence.casefold())
+    joined = f" {' '.join(words)} "
+    return any(f" {actor} " in joined if len(actor) <= 3 or " " in actor else any(w.startswith(actor) for w in words)
+               for actor in label.actors)
 
 
 def _blocked_sentence(sentence: str, label: Label) -> bool:

@@ -29,8 +29,9 @@ from pipeline.nlp.text import sentence_of, text_of
 _PARTY = r"\((?P<party>[A-ZÅÄÖ]{1,2})\)"
 # After the name: optional (PARTY), a comma, the role phrase up to a clause end.
 _CLAUSE_END = r"[,.;:!?\n()–—\"”]"
+# A dash stands for the comma in lists: "* Lars Behrenz – docent vid Linnéuniversitetet".
 _AFTER_NAME = re.compile(
-    rf"^[ \t]*(?:{_PARTY})?[ \t]*,[ \t]*(?P<role>[^,.;:!?\n()–—\"”]+?)[ \t]*"
+    rf"^[ \t]*(?:{_PARTY})?(?:[ \t]*,|(?P<dash>[ \t]+[–—]))[ \t]*(?P<role>[^,.;:!?\n()–—\"”]+?)[ \t]*"
     rf"(?:{_PARTY.replace('party', 'party2')})?(?=$|{_CLAUSE_END})"
 )
 _PARTY_ONLY = re.compile(rf"^[ \t]*{_PARTY}")
@@ -58,6 +59,9 @@ class RolePatterns:
     sequence: re.Pattern[str]  # the further roles of role_right_after
     as_role: re.Pattern[str]  # "Jaan-Henrik Kain ingår som forskare"
     biography: re.Pattern[str]  # " är i dag ministerråd och …", " har tidigare varit styrelseledamot i …"
+    appointed: re.Pattern[str]  # "[utsett X] till ambassadör i Dublin", "[X] utses till generaldirektör"
+    appointing: re.Pattern[str]  # "Regeringen har utsett [X]": the verb before the name
+    new_role: re.Pattern[str]  # "ny " before a position: "blir ny generaldirektör"
 
 
 @lru_cache(maxsize=4)
@@ -66,6 +70,7 @@ def role_patterns(lexicon: RoleLexicon) -> RolePatterns:
         return "|".join(re.escape(w) for w in words)
 
     sequence = rf"(?:{alternatives(lexicon.sequence_words)})\s+"
+    adverbs = rf"(?:(?:{alternatives(lexicon.biography_adverbs)}|sedan[ \t]+\d{{4}})[ \t]+)*"
     return RolePatterns(
         split_org=re.compile(rf"\s+(?:{alternatives(lexicon.org_words)})\s+|"
                              rf"\s+(?:{alternatives(lexicon.org_prepositions)})\s+(?=[A-ZÅÄÖ0-9])"),
@@ -77,10 +82,16 @@ def role_patterns(lexicon: RoleLexicon) -> RolePatterns:
         sequence=re.compile(rf"och\s+(?:{sequence})?([a-zåäö][\w-]*)"),
         as_role=re.compile(r"^[ \t]+(?:\w+[ \t]+){1,2}som[ \t]+(?P<role>[a-zåäö][\w-]*)"),
         biography=re.compile(
-            rf"^[ \t]+(?:{alternatives(lexicon.biography_links)})[ \t]+"
-            rf"(?:(?:{alternatives(lexicon.biography_adverbs)}|sedan[ \t]+\d{{4}})[ \t]+)*"
-            r"(?P<role>[a-zåäö][^,.;:!?\n()–—\"”]*)"
+            rf"^[ \t]+(?:(?:{alternatives(lexicon.biography_auxiliaries)})[ \t]+{adverbs})?"
+            rf"(?:{alternatives(lexicon.biography_links)})[ \t]+{adverbs}"
+            r"(?:som[ \t]+)?(?P<role>[a-zåäö](?:[^.;:!?\n()–—\"”]|:(?=\w))*)"
         ),
+        appointed=re.compile(
+            rf"^[ \t]+(?:(?P<passive>(?:{alternatives(lexicon.appointment_passives)})[ \t]+)(?:till|som)|till)[ \t]+"
+            rf"(?:(?:{alternatives(lexicon.new_role_words)})[ \t]+)?(?P<role>[a-zåäö](?:[^.;:!?\n()–—\"”]|:(?=\w))*)"
+        ),
+        new_role=re.compile(rf"^(?:{alternatives(lexicon.new_role_words)})[ \t]+"),
+        appointing=re.compile(rf"\b(?:{alternatives(lexicon.appointment_verbs)})(?:[ \t]+\S+){{0,2}}[ \t]+$"),
     )
 
 
@@ -177,10 +188,31 @@ def roles_of_list_lines(lines: list[ListLine], names: dict[tuple[int, int], str]
         evidence = text[text.rfind("\n", 0, line.name.start) + 1 : line_end if line_end != -1 else len(text)]
         for part in titles:
             role = part.text.lower()
-            if any(role.startswith(b) for b in lexicon.boilerplate):
-                continue
+            if any(role.startswith(b) for b in lexicon.boilerplate) or role.split()[0] in lexicon.not_role_words:
+                continue  # "se presskontakt nedan"; "som varit ordförande sedan 2021" is a clause
             links.append(RoleLink(person, role, party, org, line.name.start, part.end, evidence.strip(), 0.85))
     return links
+
+
+_RELATIVE = re.compile(r"[ \t]*,[ \t]+som(?=[ \t])")
+_POSITION_BREAK = re.compile(r"(?<!-),\s+|\s+samt\s+")
+_AND = re.compile(r"(?<!-)\s+och\s+")
+
+
+_SINCE = re.compile(r"\s+(?:sedan|från|år)\s+(?:19|20)\d\d\b.*$")  # "ordförande sedan 2021": when, not what
+
+
+def _positions(phrase: str) -> list[str]:
+    """The positions an enumeration lists: "ambassadör i Belgrad, chef för X vid OSSE och chef för Y" gives
+    three. A comma always parts two; "och" only after a position named its place ("biträdande
+    avdelningschef på Sida och tillförordnad chef på …"): "ekonomichef och biträdande avdelningschef" is one."""
+    found = []
+    for item in _POSITION_BREAK.split(_SINCE.sub("", phrase)):
+        while (place := _CV_ORG.search(item)) and (joint := _AND.search(item, place.end())):
+            found.append(item[: joint.start()])
+            item = item[joint.end() :]
+        found.append(item.strip().removeprefix("som ").strip())
+    return [f for f in found if f]
 
 
 def _offset_of_word(text: str, index: int) -> int:
@@ -226,24 +258,53 @@ class _Shapes:
             return []  # the phrase runs into the next name: "…, socialnämndens ordförande Iosif Karambotis"
         party_match = _PARTY_ONLY.match(rest)
         if not match:
-            return self.role_right_after(doc, text, rest, person) or self.biography(doc, text, person, next_start)
+            return (self.appointment(doc, text, person, next_start) or self.role_right_after(doc, text, rest, person)
+                    or self.biography(doc, text, person, next_start))
         party = match.group("party") or match.group("party2") or (party_match.group("party") if party_match else None)
-        strict = not party and not self.after_speech(text, person)
-        return self.phrase_links(doc, text, person, match.group("role"), party, person.end + match.end("role"),
-                                 strict, 0.85 if party else 0.75)
+        strict = bool(match.group("dash")) or (not party and not self.after_speech(text, person))
+        links = self.phrase_links(doc, text, person, match.group("role"), party, person.end + match.end("role"),
+                                  strict, 0.85 if party else 0.75)
+        return links or (self.biography(doc, text, person, next_start) if _RELATIVE.match(text, person.end) else [])
 
     def biography(self, doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
-        """ "Pontus Rosenberg är i dag ministerråd …", "Hon har tidigare varit styrelseledamot i Cision":
-        one role (the position as written, without its place), holding a role word ("är född 1959" is none)."""
-        match = self.patterns.biography.match(text[person.end : person.end + NEAR_CHARS])
+        """ "Pontus Rosenberg är i dag ministerråd …", "Hon har tidigare varit styrelseledamot i Cision,
+        chef för X och rådgivare vid Y": each position a role (as written, without its place); the first
+        must hold a role word ("är född 1959" gives none)."""
+        start = person.end
+        if relative := _RELATIVE.match(text, start, start + NEAR_CHARS):  # "Johanna Adami, som varit ordförande"
+            start = relative.end()
+        match = self.patterns.biography.match(text[start : start + NEAR_CHARS])
+        if not match or start + match.end("role") > next_start:
+            return []
+        return self.positions(doc, text, person, match.group("role"), start + match.end("role"), 0.6)
+
+    def appointment(self, doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
+        """ "Regeringen har utsett Magnus Rydén till ambassadör i Dublin", "Anna Berg utses till ny
+        generaldirektör och chef för Myndigheten X": the positions after "till"."""
+        match = self.patterns.appointed.match(text[person.end : person.end + NEAR_CHARS])
         if not match or person.end + match.end("role") > next_start:
             return []
-        phrase = self.patterns.clause_goes_on.sub("", match.group("role").strip())
-        role, *org = _CV_ORG.split(phrase, maxsplit=1)  # "ministerråd och … myndighetschef på ambassaden X"
-        if not self.looks_like_role(role, strict=True):
+        if not match.group("passive") and not self.patterns.appointing.search(
+                text[_line_start_near(text, person.start) : person.start]):
             return []
-        return [self.link(doc, text, person, role.lower(), None, org[0] if org else None, person.start,
-                          person.end + match.end("role"), 0.6)]
+        return self.positions(doc, text, person, match.group("role"), person.end + match.end("role"), 0.7)
+
+    def positions(self, doc: Doc, text: str, person: PersonMention, phrase: str, end: int, score: float
+                  ) -> list[RoleLink]:
+        """The roles of an enumeration of positions, up to where the clause goes on."""
+        links: list[RoleLink] = []
+        for position in _positions(self.patterns.clause_goes_on.sub("", phrase.strip())):
+            if not position[0].islower():  # "…, Digidem Lab och Jenny Stenberg": names, not positions
+                break
+            role, *org = _CV_ORG.split(self.patterns.new_role.sub("", position), maxsplit=1)
+            # a position too long to be one title: "generaldirektör och chef för Myndigheten för …"
+            parts = [role] if self.looks_like_role(role, strict=True) else _AND.split(role)
+            roles = [part for part in parts if self.looks_like_role(part, strict=True)]
+            if not roles and not links:
+                return []
+            links += [self.link(doc, text, person, part.lower(), None, org[0] if org else None, person.start, end,
+                                score) for part in roles]
+        return links
 
     def phrase_links(self, doc: Doc, text: str, person: PersonMention, phrase: str, party: str | None, end: int,
                      strict: bool, score: float) -> list[RoleLink]:
@@ -305,12 +366,13 @@ class _Shapes:
         party = party_match.group("party") if party_match else None
         links = []
         end = len(words)
-        while end and self.lexicon.is_role_word(words[end - 1].strip(",")):
+        while end and (self.lexicon.is_role_word(words[end - 1].strip(","))
+                       or self.lexicon.is_definite_role_word(words[end - 1].strip(","))):
             first, org = self.title_before(words, end)
             role = " ".join(words[first:end]).strip(",").lower()
             start = line_start + _offset_of_word(text[line_start : person.start], first)
             links.append(self.link(doc, text, person, role, party, org, start, person.end, 0.85))
-            if first >= 2 and words[first - 1] == "och":  # "vice statsminister och energi- … minister"
+            if first >= 2 and words[first - 1] in ("och", "samt"):  # "vice statsminister och energi- … minister"
                 end = first - 1
             else:
                 break

@@ -243,6 +243,9 @@ class RoleLexicon(Serialised):
     pronouns: frozenset[str] = frozenset()  # "Hon är rektor …": the person the text spoke of last
     biography_links: tuple[str, ...] = ()  # "är", "har tidigare varit": between a subject and its role
     biography_adverbs: tuple[str, ...] = ()  # "i dag", "sedan 2017": between the link and the role
+    biography_auxiliaries: tuple[str, ...] = ()  # "har", "hade": before a link, adverbs between
+    appointment_verbs: tuple[str, ...] = ()  # "Regeringen har utsett X till generaldirektör"
+    appointment_passives: tuple[str, ...] = ()  # "X utses till generaldirektör"
 
     @classmethod
     def from_file(cls, path: Path = ROLES_FILE, titles: Path = ROLE_TITLES_FILE) -> RoleLexicon:
@@ -262,6 +265,9 @@ class RoleLexicon(Serialised):
                 party_names=_party_names(data.get("party_names") or {}),
                 pronouns=_words(data, "pronouns"), biography_links=_listed(data, "biography_links"),
                 biography_adverbs=_listed(data, "biography_adverbs"),
+                biography_auxiliaries=_listed(data, "biography_auxiliaries"),
+                appointment_verbs=_listed(data, "appointment_verbs"),
+                appointment_passives=_listed(data, "appointment_passives"),
             )
         except (TypeError, AttributeError) as error:
             raise ValueError(f"invalid role lexicon {path}: {error}") from error
@@ -289,6 +295,17 @@ class RoleLexicon(Serialised):
         lower = word.casefold()
         return lower in self.roles or lower in self.titles or any(lower.endswith(head) for head in self.heads)
 
+    def is_definite_role_word(self, word: str) -> bool:
+        """A role word in its definite form, as a title before a name takes it: "journalisten Ola
+        Sigvardsson", "professorn Bengt Johansson", "kanslirådet Martin Hagström"."""
+        lower = word.casefold()
+        return len(lower) > 5 and any(
+            lower.endswith(ending) and self.is_role_word(lower[: -len(ending)]) for ending in DEFINITE_ENDINGS)
+
+
+
+# The definite singular endings of Swedish nouns: "-en" (journalisten), "-n" (professorn), "-et" (rådet).
+DEFINITE_ENDINGS = ("en", "n", "et")
 
 
 @dataclass(frozen=True)

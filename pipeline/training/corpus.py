@@ -225,6 +225,38 @@ def sample(seed: int = 20261201, shared: Path | None = None) -> list[SourceDocum
     return chosen
 
 
+# The second sample (2026-12-02): the first held only four documents that use a dialogue method, too few to
+# measure the dialogue_methods labels. It draws documents whose text holds a dialogue-method cue word
+# (`strong` in the taxonomy, or "medborgardialog"/"samråd"); many only mention the word, which is the
+# distinction the labels must learn. Split by `split_of` like the first sample.
+DIALOGUE_SAMPLE = {"almedalen": 40, "g0vse": 30, "bench": 20}
+DIALOGUE_WORDS = ("medborgardialog", "samråd")
+
+
+def dialogue_sample(seed: int = 20261202, shared: Path | None = None, exclude: Iterable[str] = ()) -> list[
+        SourceDocument]:
+    """Documents not yet in the corpus whose text uses the dialogue vocabulary, drawn at random per source."""
+    import yaml
+
+    taxonomy = yaml.safe_load((PACKAGE_DIR / "taxonomies" / "dialogue_methods.yaml").read_text(encoding="utf-8"))
+    words = sorted({str(cue).lower() for label in taxonomy["labels"] for cue in label["strong"]} | set(DIALOGUE_WORDS))
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+    excluded = set(exclude) | {r["id"] for r in load_records()}
+    dev_names = {DEV_PREFIX.sub("", d.file_name) for d in dev_documents(shared)}
+    sources = {
+        "almedalen": (doc for event, doc in almedalen_events(shared) if event.get("language", "Svenska") == "Svenska"),
+        "g0vse": government_texts(shared),
+        "bench": (doc for doc in press_releases(shared) if Path(doc.id).name not in dev_names),
+    }
+    rng = random.Random(seed)
+    chosen: list[SourceDocument] = []
+    for kind, documents in sources.items():
+        pool = sorted((d for d in documents if d.id not in excluded and _fits(d) and pattern.search(d.content)),
+                      key=lambda d: d.id)
+        chosen += rng.sample(pool, min(DIALOGUE_SAMPLE[kind], len(pool)))
+    return chosen
+
+
 def _fits(doc: SourceDocument) -> bool:
     return MIN_CHARS <= len(doc.content) <= MAX_CHARS
 

@@ -81,6 +81,21 @@ def test_a_passing_weak_mention_is_not_enough(nlp):
     assert "samrad" not in _labels(nlp, "Beslutet togs i samråd med föreningarna.", "dialogue_methods")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Alla som bor i Majorna-Linné kan lägga förslag och rösta om vilka förslag som ska genomföras.",
+         {"medborgarforslag"}),
+        ("Hyresgästerna har makten att lämna förslag och rösta.", {"medborgarforslag"}),
+        ("Regeringen uppdrar åt Inspektionen för strategiska produkter att analysera frågan samt lämna förslag "
+         "till utformning av ett system för kontroller.", set()),
+        ("Jordbruksverket har lämnat förslag på hur regelverket kan förenklas.", set()),
+    ],
+)
+def test_proposals_are_residents_only_when_the_sentence_names_who(nlp, text, expected):
+    assert _labels(nlp, text, "dialogue_methods") & {"medborgarforslag"} == expected
+
+
 def test_a_cue_in_the_title_counts_more(nlp):
     taxonomy = labels.load_taxonomies()["dialogue_methods"]
     title = labels.classify([(0, nlp("Ny medborgarbudget i Ersboda\n\nKommunen satsar pengar."))],

@@ -72,6 +72,7 @@ def test_ambiguous_names_in_place_context_are_municipalities(nlp, text, name):
         "Lena är ny landshövding i Örebro län.",
         "Region Skåne ansvarar för kollektivtrafiken.",
         "Barnen åkte till Borås Djurpark i somras.",
+        "Ambassadörerna överlämnade sina kreditivbrev i högtidlig audiens på Stockholms slott.",
     ],
 )
 def test_a_municipality_name_inside_another_name_is_not_a_municipality(nlp, text):

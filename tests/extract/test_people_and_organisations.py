@@ -115,6 +115,55 @@ def test_a_biography_gives_roles_by_name_and_by_pronoun(nlp):
     assert not any("född" in r for _, r in found)
 
 
+def test_an_enumeration_of_positions_gives_each_position(nlp):
+    text = ("Krister Bringéus är för närvarande ambassadör med ansvar för nordiskt samarbete. Han har tidigare "
+            "bland annat varit ambassadör i Belgrad, chef för Sveriges delegation vid OSSE i Wien och chef för "
+            "enheten för säkerhetspolitik. Kristina Kühnel tjänstgör vid EU-representationen i Bryssel. Hon har "
+            "tidigare varit biträdande avdelningschef på Sida och tillförordnad chef på Sidas Afrikaenhet.")
+    found = {(p, r) for p, r, _, _ in _roles(nlp, text)}
+    assert {("Krister Bringéus", "ambassadör med ansvar för nordiskt samarbete"), ("Krister Bringéus", "ambassadör"),
+            ("Krister Bringéus", "chef för sveriges delegation"),
+            ("Krister Bringéus", "chef för enheten för säkerhetspolitik"),
+            ("Kristina Kühnel", "biträdande avdelningschef"), ("Kristina Kühnel", "tillförordnad chef")} <= found
+    assert not any(r.startswith("vid") for _, r in found)  # "tjänstgör vid …" names a place, not a position
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Regeringen har i dag utsett kanslirådet Martin Hagström till ambassadör i Kiev.",
+         {("Martin Hagström", "ambassadör"), ("Martin Hagström", "kanslirådet")}),
+        ("Anna Berg utses till ny generaldirektör och chef för Myndigheten för tillgängliga medier.",
+         {("Anna Berg", "generaldirektör"), ("Anna Berg", "chef för myndigheten för tillgängliga medier")}),
+        ("Entreprenören Gunilla von Platen förordnas som ordförande i styrelsen för Filminstitutet.",
+         {("Gunilla von Platen", "ordförande")}),
+        ("Johanna Adami, som varit ordförande sedan 2021, får förnyat uppdrag. Hon är rektor för Sophiahemmet "
+         "Högskola.", {("Johanna Adami", "ordförande"), ("Johanna Adami", "rektor för sophiahemmet högskola")}),
+        ("Nya ledamöter:\n\nProfessorn Bengt Johansson (t.o.m. 2026)\n\nJournalisten Ola Sigvardsson (t.o.m. 2026)",
+         {("Bengt Johansson", "professorn"), ("Ola Sigvardsson", "journalisten")}),
+    ],
+)
+def test_appointments_and_definite_titles(nlp, text, expected):
+    assert expected <= {(p, r) for p, r, _, _ in _roles(nlp, text)}
+
+
+def test_dash_list_lines_and_samt_coordinations(nlp):
+    text = ("## Deltagare:\n\n* Marie Gartell – avdelningschef på Tillväxtanalys och disputerad nationalekonom\n"
+            "* Lena Hensvik – professor i nationalekonomi vid Uppsala universitet\n\n"
+            "Energi- och näringsminister samt vice statsminister Ebba Busch, Västerås\n\n"
+            "– Det är bra, säger Anna Berg – det är viktigt.")
+    found = {(p, r) for p, r, _, _ in _roles(nlp, text)}
+    assert {("Marie Gartell", "avdelningschef"), ("Marie Gartell", "disputerad nationalekonom"),
+            ("Lena Hensvik", "professor i nationalekonomi"), ("Ebba Busch", "vice statsminister"),
+            ("Ebba Busch", "energi- och näringsminister")} <= found
+    assert not any(p == "Anna Berg" for p, _ in found)  # after a dash, only a title is a role
+
+
+def test_till_after_a_name_is_a_role_only_after_an_appointment(nlp):
+    text = "Regeringen har utsett Anna Berg att leda arbetet. Anna Berg till exempel."
+    assert not any(p == "Anna Berg" for p, _, _, _ in _roles(nlp, text))
+
+
 def test_a_pronoun_after_two_persons_names_no_one(nlp):
     text = "Karin Lundqvist och Per Holm besökte skolan. Hon är kommundirektör i Ydre kommun."
     assert not any(r == "kommundirektör" for _, r, _, _ in _roles(nlp, text))
