@@ -27,8 +27,8 @@ def foreign_municipality(text: str, municipalities: MunicipalityLexicon) -> str 
         if base.endswith(suffix):
             base = base[: -len(suffix)]
             break
-    if municipalities.lookup(base) or places.country_of(base):
-        return None
+    if municipalities.lookup(base) or places.country_of(base) or (len(base) > 1 and base.isupper()):
+        return None  # an acronym ("RISE") abbreviates a body; GeoNames writes cities' names in title case
     if places.is_foreign_city(base):
         return base
     if base.endswith("s") and places.is_foreign_city(base[:-1]):

@@ -98,6 +98,22 @@ def test_a_foreign_city_named_only_as_a_place_is_a_location(nlp):
     assert not any(label == "MUNICIPALITY" for label, *_ in found)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Morgonens attacker mot Kiev och andra stora städer visar att trycket på Ryssland måste öka.",
+        "På seminariet presenterar RISE projektet, och en panel med politiker från kommunen ger sin syn.",
+    ],
+)
+def test_cities_as_places_and_acronyms_are_not_foreign_municipalities(nlp, text):
+    assert not any(label == "MUNICIPALITY" for label, *_ in entities(nlp, text))
+
+
+def test_a_sports_club_named_after_its_town_is_not_the_municipality(nlp):
+    text = "Politikerna utmanas av el-hockeylaget Tuna Tanks från Eskilstuna HIF."
+    assert entities(nlp, text, "MUNICIPALITY") == []
+
+
 def test_lookup_normalises_written_forms():
     assert LEXICON.lookup("Göteborgs Stad").name == "Göteborg"
     assert LEXICON.lookup("Falu kommun").kb_id == "2080"
