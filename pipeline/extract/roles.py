@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc
 
-from pipeline.extract.lines import ListLine
+from pipeline.extract.lines import ListLine, Part
 from pipeline.nlp.lexicons import RoleLexicon
 from pipeline.nlp.text import sentence_of, text_of
 
@@ -178,20 +178,36 @@ def roles_of_list_lines(lines: list[ListLine], names: dict[tuple[int, int], str]
         if person is None:
             continue
         parts = [*line.middle, *([line.last] if line.last else [])]
-        party = line.party or next((lexicon.party_of(p.text) for p in parts if lexicon.party_of(p.text)), None)
+        party = line.party or next((lexicon.party_of(p.text) for p in parts if lexicon.party_of(p.text)), None) or next(
+            (m.group("party") for p in parts for m in re.finditer(_PARTY, p.text)
+             if m.group("party") in lexicon.parties), None)  # "Oppositionsråd (M) Region Östergötland"
         parts = [p for p in parts if not lexicon.party_of(p.text)]
         org = None
-        if line.last is not None and line.last in parts and not lexicon.is_title(line.last.text):
-            org, parts = line.last.text, parts[:-1]
         titles = [p for p in parts if lexicon.is_title(p.text) or (line.last is not None and p in line.middle)]
+        if line.last is not None and line.last in parts and not lexicon.is_title(line.last.text):
+            titles = [t for t in titles if t is not line.last]
+            org = line.last.text
+            title, body = _title_then_body(line.last.text, lexicon)
+            if title:  # "medgrundare Stiftelsen Alzheimer Life": a title, then the organisation
+                titles.append(Part(line.last.start, line.last.start + len(title), title))
+                org = body
         line_end = text.find("\n", line.name.end)
         evidence = text[text.rfind("\n", 0, line.name.start) + 1 : line_end if line_end != -1 else len(text)]
-        for part in titles:
+        for part in titles:  # "Grundare & Ordförande" is one title as written, coordination and all
             role = part.text.lower()
             if any(role.startswith(b) for b in lexicon.boilerplate) or role.split()[0] in lexicon.not_role_words:
                 continue  # "se presskontakt nedan"; "som varit ordförande sedan 2021" is a clause
             links.append(RoleLink(person, role, party, org, line.name.start, part.end, evidence.strip(), 0.85))
     return links
+
+
+def _title_then_body(part: str, lexicon: RoleLexicon) -> tuple[str | None, str | None]:
+    """A list line's last part that opens with a title and goes on with a capitalised name: (title, name)."""
+    words = [w for w in part.split() if not re.fullmatch(_PARTY, w)]
+    if len(words) >= 2 and lexicon.is_role_word(words[0]) and words[1][:1].isupper() and not lexicon.is_role_word(
+            words[1]):
+        return words[0], " ".join(words[1:])
+    return None, None
 
 
 _RELATIVE = re.compile(r"[ \t]*,[ \t]+som(?=[ \t])")

@@ -159,6 +159,16 @@ def test_dash_list_lines_and_samt_coordinations(nlp):
     assert not any(p == "Anna Berg" for p, _ in found)  # after a dash, only a title is a role
 
 
+def test_speaker_lines_with_a_title_before_the_organisation_or_a_party_inside(nlp):
+    text = ("## Medverkande\n\n- Jehna Al-Moushahidi, Grundare & Ordförande, Svenska Organisationen mot Statslöshet\n"
+            "- Henrik Frenkel, Moderator, journalist, medgrundare Stiftelsen Alzheimer Life\n"
+            "- Marie Morell, Ordförande i SKR:s sjukvårdsdelegation, Oppositionsråd (M) Region Östergötland\n")
+    found = _roles(nlp, text)
+    assert ("Jehna Al-Moushahidi", "grundare & ordförande", None, "Svenska Organisationen mot Statslöshet") in found
+    assert ("Henrik Frenkel", "medgrundare", None, "Stiftelsen Alzheimer Life") in found
+    assert ("Marie Morell", "oppositionsråd", "M", "Region Östergötland") in found
+
+
 def test_till_after_a_name_is_a_role_only_after_an_appointment(nlp):
     text = "Regeringen har utsett Anna Berg att leda arbetet. Anna Berg till exempel."
     assert not any(p == "Anna Berg" for p, _, _, _ in _roles(nlp, text))
