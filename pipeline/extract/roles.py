@@ -210,6 +210,7 @@ def _title_then_body(part: str, lexicon: RoleLexicon) -> tuple[str | None, str |
     return None, None
 
 
+_NEXT_APPOSITION = re.compile(rf"[ \t]*,[ \t]*(?P<role>[^,.;:!?\n()–—\"”]+?)[ \t]*(?=$|{_CLAUSE_END})")
 _RELATIVE = re.compile(r"[ \t]*,[ \t]+som(?=[ \t])")
 _POSITION_BREAK = re.compile(r"(?<!-),\s+|\s+samt\s+")
 _AND = re.compile(r"(?<!-)\s+och\s+")
@@ -278,8 +279,14 @@ class _Shapes:
                     or self.biography(doc, text, person, next_start))
         party = match.group("party") or match.group("party2") or (party_match.group("party") if party_match else None)
         strict = bool(match.group("dash")) or (not party and not self.after_speech(text, person))
-        links = self.phrase_links(doc, text, person, match.group("role"), party, person.end + match.end("role"),
-                                  strict, 0.85 if party else 0.75)
+        end = person.end + match.end("role")
+        links = self.phrase_links(doc, text, person, match.group("role"), party, end, strict, 0.85 if party else 0.75)
+        while links and (more := _NEXT_APPOSITION.match(text, end, min(end + NEAR_CHARS, next_start))):
+            # "Anna Bellman, moderator, föreläsare och talartränare": each further title, while it is one
+            found = self.phrase_links(doc, text, person, more.group("role"), party, more.end("role"), True, 0.7)
+            if not found:
+                break
+            links, end = links + found, more.end("role")
         return links or (self.biography(doc, text, person, next_start) if _RELATIVE.match(text, person.end) else [])
 
     def biography(self, doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:

@@ -169,6 +169,15 @@ def test_speaker_lines_with_a_title_before_the_organisation_or_a_party_inside(nl
     assert ("Marie Morell", "oppositionsråd", "M", "Region Östergötland") in found
 
 
+def test_an_enumeration_of_titles_after_a_name(nlp):
+    text = ("Debatterna leds av Anna Bellman, moderator, föreläsare och talartränare. "
+            "Med på scen är Per Holm, projektledare, Umeå kommun, som berättar om arbetet.")
+    found = {(p, r) for p, r, _, _ in _roles(nlp, text)}
+    assert {("Anna Bellman", "moderator"), ("Anna Bellman", "föreläsare"), ("Anna Bellman", "talartränare")} <= found
+    assert ("Per Holm", "projektledare") in found
+    assert not any("umeå" in r for p, r in found)  # a place after the title is no further title
+
+
 def test_till_after_a_name_is_a_role_only_after_an_appointment(nlp):
     text = "Regeringen har utsett Anna Berg att leda arbetet. Anna Berg till exempel."
     assert not any(p == "Anna Berg" for p, _, _, _ in _roles(nlp, text))
