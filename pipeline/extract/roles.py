@@ -213,9 +213,6 @@ def _title_then_body(part: str, lexicon: RoleLexicon) -> tuple[str | None, str |
 _NEXT_APPOSITION = re.compile(rf"[ \t]*,[ \t]*(?P<role>[^,.;:!?\n()–—\"”]+?)[ \t]*(?=$|{_CLAUSE_END})")
 _RELATIVE = re.compile(r"[ \t]*,[ \t]+som(?=[ \t])")
 _POSITION_BREAK = re.compile(r"(?<!-),\s+|\s+samt\s+")
-_AND = re.compile(r"(?<!-)\s+och\s+")
-
-
 _SINCE = re.compile(r"\s+(?:sedan|från|år)\s+(?:19|20)\d\d\b.*$")  # "ordförande sedan 2021": when, not what
 
 
@@ -225,7 +222,7 @@ def _positions(phrase: str) -> list[str]:
     avdelningschef på Sida och tillförordnad chef på …"): "ekonomichef och biträdande avdelningschef" is one."""
     found = []
     for item in _POSITION_BREAK.split(_SINCE.sub("", phrase)):
-        while (place := _CV_ORG.search(item)) and (joint := _AND.search(item, place.end())):
+        while (place := _CV_ORG.search(item)) and (joint := _AND_MORE.search(item, place.end())):
             found.append(item[: joint.start()])
             item = item[joint.end() :]
         found.append(item.strip().removeprefix("som ").strip())
@@ -321,7 +318,7 @@ class _Shapes:
                 break
             role, *org = _CV_ORG.split(self.patterns.new_role.sub("", position), maxsplit=1)
             # a position too long to be one title: "generaldirektör och chef för Myndigheten för …"
-            parts = [role] if self.looks_like_role(role, strict=True) else _AND.split(role)
+            parts = [role] if self.looks_like_role(role, strict=True) else _AND_MORE.split(role)
             roles = [part for part in parts if self.looks_like_role(part, strict=True)]
             if not roles and not links:
                 return []

@@ -303,7 +303,6 @@ class RoleLexicon(Serialised):
             lower.endswith(ending) and self.is_role_word(lower[: -len(ending)]) for ending in DEFINITE_ENDINGS)
 
 
-
 # The definite singular endings of Swedish nouns: "-en" (journalisten), "-n" (professorn), "-et" (rådet).
 DEFINITE_ENDINGS = ("en", "n", "et")
 
