@@ -24,3 +24,14 @@ def test_the_shipped_lexicon_is_what_the_build_makes():
     shared = needs_shared("corpus", "text", "almedalen-events.jsonl.gz").parent.parent.parent
     built = role_titles.build(shared)
     assert built == role_titles.read_titles(), "rebuild it: python -m pipeline.training.role_titles"
+
+
+def test_the_test_splits_titles_do_not_feed_the_lexicon():
+    from pipeline.training import corpus
+
+    records = corpus.load_records()
+    seen = {r["role"].lower() for rec in records if rec["split"] != "test" for r in rec["person_roles"]}
+    only_in_test = {r["role"].lower() for rec in records if rec["split"] == "test" for r in rec["person_roles"]} - seen
+    assert only_in_test  # the check below means something
+    titles = role_titles.read_titles()
+    assert not [t for t in only_in_test if "corpus" in titles.get(t, {})]
