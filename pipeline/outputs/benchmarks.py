@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pipeline.outputs.evaluate import Score, evaluate
+from pipeline.outputs.evaluate import Score, evaluate, party_accuracy
 from pipeline.resources import shared_dir
 
 SETS = ("dev", "test", "corpus-dev", "corpus-train")
@@ -99,6 +99,7 @@ def format_sets(results: dict[str, dict[str, Score]]) -> str:
             none = results[name].get(f"{key} · none in gold")
             cells.append(f"{none.fp}/{none.tp + none.fp} docs" if none and none.tp + none.fp else "—")
         lines.append(f"{key + ' on none':<22}" + "".join(f"{c:>26}" for c in cells))
+    lines.append(f"{'party accuracy':<22}" + "".join(f"{party_accuracy(results[n]) or '—':>26}" for n in names))
     lines.append(f"{'language accuracy':<22}" + "".join(
         f"{results[n]['language'].recall:>26.3f}" for n in names))
     return "\n".join(lines)

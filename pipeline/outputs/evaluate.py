@@ -78,7 +78,7 @@ def evaluate(gold_path: Path, processed: Path) -> dict[str, Score]:
         for label, key in ENTITY_KEYS.items():
             predicted = _predicted_entities(entities.get(doc_id, []), label)
             match_entity_lists(scores[label], item["doc"], item.get(key, []), predicted)
-        match_role_lists(scores["person_roles"], item["doc"], item, roles.get(doc_id, []))
+        match_role_lists(scores["person_roles"], item["doc"], item, roles.get(doc_id, []), scores[PARTY_KEY])
         for key in labels:
             gold_labels, found = set(item.get(key, [])), {r["label"] for r in labels[key].get(doc_id, [])}
             match_labels(scores[key], item["doc"], gold_labels, found)
@@ -123,8 +123,9 @@ def match_entity_lists(score: Score, doc: str, gold: list[dict], predicted: dict
     score.misses.extend(f"{doc}: missed {g!r}" for g in unmatched)
 
 
-def match_role_lists(score: Score, doc: str, item: dict, rows: list[dict]) -> None:
-    """Predicted (person, role) pairs against the gold item's person_roles (its persons give the aliases)."""
+def match_role_lists(score: Score, doc: str, item: dict, rows: list[dict], party: Score | None = None) -> None:
+    """Predicted (person, role) pairs against the gold item's person_roles (its persons give the aliases);
+    with `party`, each matched pair whose gold names a party counts there as right (tp) or wrong (fn)."""
     person_forms = {
         norm(p["name"]): {norm(p["name"]), *(norm(a) for a in p.get("aliases", []))} for p in item.get("persons", [])
     }
@@ -144,6 +145,12 @@ def match_role_lists(score: Score, doc: str, item: dict, rows: list[dict]) -> No
         else:
             score.tp += 1
             unmatched.remove(hit)
+            if party is not None and hit.get("party"):
+                if row.get("party") == hit["party"]:
+                    party.tp += 1
+                else:
+                    party.fn += 1
+                    party.misses.append(f"{doc}: {row['person']!r} party {row.get('party')!r} (gold {hit['party']!r})")
     score.fn += len(unmatched)
     score.misses.extend(f"{doc}: missed {g['person']!r} = {g['role']!r}" for g in unmatched)
 
@@ -180,6 +187,17 @@ def match_labels(score: Score, doc: str, gold: set[str], predicted: set[str]) ->
     score.misses.extend(f"{doc}: missed {label}" for label in sorted(gold - predicted))
 
 
+PARTY_KEY = "person_roles · party"  # tp: the party right, fn: wrong or missing, over pairs whose gold has one
+
+
+def party_accuracy(scores: dict[str, Score]) -> str | None:
+    """ "0.967 (29/30)": of the matched role pairs whose gold names a party, how many got it; None if none."""
+    party = scores.get(PARTY_KEY)
+    if party is None or not party.tp + party.fn:
+        return None
+    return f"{party.recall:.3f} ({party.tp}/{party.tp + party.fn})"
+
+
 def format_scores(scores: dict[str, Score], misses: bool = False, per_label: bool = False) -> str:
     """The table `kommunnlp evaluate` prints: entities, roles, each label table (micro), language accuracy;
     with per_label, each label's P/R, and how many documents whose gold has no label got one."""
@@ -188,12 +206,15 @@ def format_scores(scores: dict[str, Score], misses: bool = False, per_label: boo
     for key in ("MUNICIPALITY", "PERSON", "ORGANISATION", "person_roles", *label_keys):
         s = scores.get(key, Score())
         lines.append(f"{key:<28}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+        if key == "person_roles" and (accuracy := party_accuracy(scores)):
+            lines.append(f"{'  party accuracy':<28}{accuracy}  (of matched roles whose gold names a party)")
         none = scores.get(f"{key} · none in gold")
         if none is not None and none.tp + none.fp:
             lines.append(f"{'  false-positive rate':<28}{none.fp / (none.tp + none.fp):>7.3f}  ({none.fp} of "
                          f"{none.tp + none.fp} documents whose gold has none got one)")
         if per_label:
-            for label in sorted(k for k in scores if k.startswith(f"{key} · ") and not k.endswith("none in gold")):
+            for label in sorted(k for k in scores if k.startswith(f"{key} · ") and not k.endswith("none in gold")
+                                and k != PARTY_KEY):
                 s = scores[label]
                 lines.append(f"{'  ' + label.split(' · ')[1]:<28}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
                              f"{s.tp:>6}{s.fp:>6}{s.fn:>6}")
