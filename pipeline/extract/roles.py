@@ -284,7 +284,7 @@ class _Shapes:
             if not found:
                 break
             links, end = links + found, more.end("role")
-        return links or (self.biography(doc, text, person, next_start) if _RELATIVE.match(text, person.end) else [])
+        return links or self.biography(doc, text, person, next_start)  # "Johanna Adami, som varit ordförande"
 
     def biography(self, doc: Doc, text: str, person: PersonMention, next_start: int) -> list[RoleLink]:
         """ "Pontus Rosenberg är i dag ministerråd …", "Hon har tidigare varit styrelseledamot i Cision,

@@ -233,15 +233,14 @@ DIALOGUE_SAMPLE = {"almedalen": 40, "g0vse": 30, "bench": 20}
 DIALOGUE_WORDS = ("medborgardialog", "samråd")
 
 
-def dialogue_sample(seed: int = 20261202, shared: Path | None = None, exclude: Iterable[str] = ()) -> list[
-        SourceDocument]:
+def dialogue_sample(seed: int = 20261202, shared: Path | None = None) -> list[SourceDocument]:
     """Documents not yet in the corpus whose text uses the dialogue vocabulary, drawn at random per source."""
     import yaml
 
     taxonomy = yaml.safe_load((PACKAGE_DIR / "taxonomies" / "dialogue_methods.yaml").read_text(encoding="utf-8"))
     words = sorted({str(cue).lower() for label in taxonomy["labels"] for cue in label["strong"]} | set(DIALOGUE_WORDS))
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
-    excluded = set(exclude) | {r["id"] for r in load_records()}
+    excluded = {r["id"] for r in load_records()}
     dev_names = {DEV_PREFIX.sub("", d.file_name) for d in dev_documents(shared)}
     sources = {
         "almedalen": (doc for event, doc in almedalen_events(shared) if event.get("language", "Svenska") == "Svenska"),
